@@ -1,0 +1,41 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { SessionNotLoadedError } from '../errors/session-not-loaded.error.js';
+import { rawRequestOf } from '../http/http-adapter.js';
+import { USES_SESSION_METADATA } from '../redis-session.constants.js';
+import { findSessionContext } from '../session/session-context.registry.js';
+import type { SessionApi, SessionData } from '../session/session.interface.js';
+
+const sessionParam = createParamDecorator((key: string | undefined, execution: ExecutionContext) => {
+  const handle = findSessionContext(rawRequestOf(execution.switchToHttp().getRequest<object>()))?.handle;
+  if (handle === undefined) throw new SessionNotLoadedError();
+  return key === undefined ? handle : (handle.data as Record<string, unknown>)[key];
+});
+
+/**
+ * The request's session. `T` is the shape of `session.data`; by default the app's merged `SessionData`.
+ * Same name as the `@Session()` decorator, as with Nest's own `@Req()`/`Request`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Session<T extends object = SessionData> extends SessionApi<T> {}
+
+/**
+ * Injects the request's session into a handler parameter: the whole handle, or one data key.
+ * Declaring it is what makes the interceptor load the session before the handler runs; routes that
+ * declare neither `@Session()` nor `AuthGuard` never touch the store.
+ *
+ * @example
+ * @Get('cart')
+ * cart(@Session() session: Session<ShopSession>) { return session.data.cart ?? []; }
+ *
+ * @Get('theme')
+ * theme(@Session('theme') theme: string | undefined) { return { theme }; }
+ */
+export function Session(key?: string): ParameterDecorator {
+  return (target, propertyKey, index) => {
+    sessionParam(key)(target, propertyKey, index);
+    if (propertyKey !== undefined) {
+      const handler = (target as Record<string | symbol, unknown>)[propertyKey];
+      if (typeof handler === 'function') Reflect.defineMetadata(USES_SESSION_METADATA, true, handler);
+    }
+  };
+}

@@ -1,0 +1,98 @@
+import { validateSync, type ValidationError } from 'class-validator';
+import { SessionConfigurationError } from '../errors/session-configuration.error.js';
+import type { RedisSessionModuleOptions } from './redis-session-options.interface.js';
+import type { ResolvedSessionOptions } from './resolved-session-options.js';
+import { SESSION_DEFAULTS } from './session-defaults.js';
+import { CookieOptionsSchema, SessionOptionsSchema } from './session-options.schema.js';
+
+const HOST_PREFIX = '__Host-';
+const SECURE_PREFIX = '__Secure-';
+
+/** Flattens class-validator errors into "option: got X, needs Y" lines. */
+function toLines(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((error) => {
+    const own = error.constraints
+      ? Object.entries(error.constraints).map(([constraint, message]) =>
+          constraint === 'whitelistValidation' ? `${prefix}${error.property}: unknown option` : message,
+        )
+      : [];
+    return [...own, ...toLines(error.children ?? [], `${prefix}${error.property}.`)];
+  });
+}
+
+function validate<T extends object>(schema: T, raw: object, prefix: string): string[] {
+  Object.assign(schema, raw);
+  return toLines(validateSync(schema, { whitelist: true, forbidNonWhitelisted: true }), prefix).map((line) =>
+    line.startsWith(prefix) || prefix === '' ? line : `${prefix}${line}`,
+  );
+}
+
+/** Combinations each option allows alone but that browsers or the design reject together (S11). */
+function contradictions(options: RedisSessionModuleOptions, touchAfter: number, idleTimeout: number): string[] {
+  const problems: string[] = [];
+  const cookie = options.cookie ?? {};
+  const name = cookie.name;
+  if (name?.startsWith(HOST_PREFIX)) {
+    if (cookie.domain !== undefined) problems.push(`cookie.domain: got ${JSON.stringify(cookie.domain)}, needs to be unset with a __Host- cookie name`);
+    if (cookie.path !== undefined && cookie.path !== '/') problems.push(`cookie.path: got ${JSON.stringify(cookie.path)}, needs '/' with a __Host- cookie name`);
+    if (cookie.secure !== true) problems.push(`cookie.secure: got ${String(cookie.secure ?? SESSION_DEFAULTS.secure)}, needs true with a __Host- cookie name (leave the name unset to get __Host-sid on HTTPS and sid on HTTP)`);
+  }
+  if (name?.startsWith(SECURE_PREFIX) && cookie.secure !== true) {
+    problems.push(`cookie.secure: got ${String(cookie.secure ?? SESSION_DEFAULTS.secure)}, needs true with a __Secure- cookie name`);
+  }
+  if (cookie.sameSite === 'none' && cookie.secure !== true) {
+    problems.push(`cookie.sameSite: got 'none', needs cookie.secure: true (browsers drop SameSite=None cookies that are not Secure)`);
+  }
+  if (touchAfter >= idleTimeout) {
+    problems.push(`touchAfter: got ${touchAfter}, needs to be below idleTimeout (${idleTimeout}) or sessions would expire while in use`);
+  }
+  if (options.store === 'memory' && options.redis !== undefined) {
+    problems.push(`redis: got a connection, needs to be unset with store: 'memory'`);
+  }
+  return problems;
+}
+
+/**
+ * Validates the raw options of `forRoot()` and applies every default. The only place defaults live.
+ * @throws SessionConfigurationError listing every problem, one line each.
+ */
+export function resolveSessionOptions(raw: RedisSessionModuleOptions | undefined): ResolvedSessionOptions {
+  if (typeof raw !== 'object' || raw === null) {
+    throw new SessionConfigurationError([`options: got ${String(raw)}, needs an object with at least { secrets }`]);
+  }
+  const problems = validate(new SessionOptionsSchema(), raw, '');
+  if (raw.cookie !== undefined && typeof raw.cookie === 'object' && raw.cookie !== null) {
+    problems.push(...validate(new CookieOptionsSchema(), raw.cookie, 'cookie.'));
+  }
+  const idleTimeout = raw.idleTimeout ?? SESSION_DEFAULTS.idleTimeout;
+  const touchAfter = raw.touchAfter ?? Math.floor(idleTimeout / SESSION_DEFAULTS.touchAfterDivisor);
+  if (problems.length === 0) problems.push(...contradictions(raw, touchAfter, idleTimeout));
+  if (problems.length > 0) throw new SessionConfigurationError(problems);
+
+  const cookie = raw.cookie ?? {};
+  // __Host- forbids Domain and any Path but '/': fall back to __Secure- when the app sets either.
+  const hostOnly = cookie.domain === undefined && (cookie.path ?? SESSION_DEFAULTS.path) === '/';
+  return Object.freeze({
+    redis: raw.redis ?? SESSION_DEFAULTS.redisUrl,
+    store: raw.store ?? SESSION_DEFAULTS.store,
+    secrets: Object.freeze([...raw.secrets]),
+    idleTimeout,
+    absoluteTimeout: raw.absoluteTimeout ?? SESSION_DEFAULTS.absoluteTimeout,
+    touchAfter,
+    keyPrefix: raw.keyPrefix ?? SESSION_DEFAULTS.keyPrefix,
+    cookie: Object.freeze({
+      secureName: cookie.name ?? (hostOnly ? SESSION_DEFAULTS.secureCookieName : SESSION_DEFAULTS.securePrefixedCookieName),
+      plainName: cookie.name ?? SESSION_DEFAULTS.plainCookieName,
+      httpOnly: cookie.httpOnly ?? SESSION_DEFAULTS.httpOnly,
+      secure: cookie.secure ?? SESSION_DEFAULTS.secure,
+      sameSite: cookie.sameSite ?? SESSION_DEFAULTS.sameSite,
+      path: cookie.path ?? SESSION_DEFAULTS.path,
+      domain: cookie.domain,
+      maxAge: cookie.maxAge,
+    }),
+    trustProxy: raw.trustProxy ?? SESSION_DEFAULTS.trustProxy,
+    maxSessionBytes: raw.maxSessionBytes ?? SESSION_DEFAULTS.maxSessionBytes,
+    commandTimeout: raw.commandTimeout ?? SESSION_DEFAULTS.commandTimeout,
+    globalInterceptor: raw.globalInterceptor ?? SESSION_DEFAULTS.globalInterceptor,
+  });
+}

@@ -1,0 +1,31 @@
+import type { RedisConnection, SameSite, SessionStoreKind } from './redis-session-options.interface.js';
+
+/** Cookie attributes with every default applied. */
+export interface ResolvedCookieOptions {
+  /** Name used on secure requests. */
+  readonly secureName: string;
+  /** Name used on plain-HTTP requests. */
+  readonly plainName: string;
+  readonly httpOnly: boolean;
+  readonly secure: boolean | 'auto';
+  readonly sameSite: SameSite;
+  readonly path: string;
+  readonly domain: string | undefined;
+  readonly maxAge: number | undefined;
+}
+
+/** The module's options after validation, with every default applied. Everything downstream injects this. */
+export interface ResolvedSessionOptions {
+  readonly redis: RedisConnection;
+  readonly store: SessionStoreKind;
+  readonly secrets: readonly string[];
+  readonly idleTimeout: number;
+  readonly absoluteTimeout: number;
+  readonly touchAfter: number;
+  readonly keyPrefix: string;
+  readonly cookie: ResolvedCookieOptions;
+  readonly trustProxy: boolean;
+  readonly maxSessionBytes: number;
+  readonly commandTimeout: number;
+  readonly globalInterceptor: boolean;
+}

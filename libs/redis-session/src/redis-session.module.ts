@@ -1,0 +1,131 @@
+import {
+  Inject,
+  Logger,
+  Module,
+  type DynamicModule,
+  type NestInterceptor,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  type Provider,
+} from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AuthGuard } from './guards/auth.guard.js';
+import { SessionInterceptor } from './interceptors/session.interceptor.js';
+import type { RedisSessionModuleOptions } from './options/redis-session-options.interface.js';
+import { resolveSessionOptions } from './options/resolve-session-options.js';
+import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
+import { REDIS_SESSION_CLIENT, REDIS_SESSION_OPTIONS } from './redis-session.constants.js';
+import {
+  ASYNC_OPTIONS_TYPE,
+  ConfigurableRedisSessionModule,
+  OPTIONS_TYPE,
+  RAW_OPTIONS_TOKEN,
+} from './redis-session.module-definition.js';
+import { SessionManager } from './session/session-manager.js';
+import { MemorySessionRepository } from './store/memory-session.repository.js';
+import { closeClient, connectAndPreload, describeClient } from './store/redis-bootstrap.js';
+import { createRedisConnection, type SessionRedisConnection } from './store/redis-client.factory.js';
+import { RedisSessionRepository } from './store/redis-session.repository.js';
+import { SessionRepository } from './store/session.repository.js';
+
+/** Internal token: the Redis connection and whether the module owns it; `null` with the memory store. */
+const SESSION_CONNECTION = Symbol('SESSION_CONNECTION');
+
+/** Stands in for the interceptor when `globalInterceptor` is off. */
+const passThrough: NestInterceptor = { intercept: (_context, next) => next.handle() };
+
+const providers: Provider[] = [
+  {
+    provide: REDIS_SESSION_OPTIONS,
+    useFactory: (raw: RedisSessionModuleOptions) => resolveSessionOptions(raw),
+    inject: [RAW_OPTIONS_TOKEN],
+  },
+  {
+    provide: SESSION_CONNECTION,
+    useFactory: (options: ResolvedSessionOptions) => (options.store === 'redis' ? createRedisConnection(options) : null),
+    inject: [REDIS_SESSION_OPTIONS],
+  },
+  {
+    provide: REDIS_SESSION_CLIENT,
+    useFactory: (connection: SessionRedisConnection | null) => connection?.client ?? null,
+    inject: [SESSION_CONNECTION],
+  },
+  {
+    provide: SessionRepository,
+    useFactory: (options: ResolvedSessionOptions, connection: SessionRedisConnection | null) =>
+      connection ? new RedisSessionRepository(connection.client, options) : new MemorySessionRepository(options),
+    inject: [REDIS_SESSION_OPTIONS, SESSION_CONNECTION],
+  },
+  SessionManager,
+  AuthGuard,
+  SessionInterceptor,
+  {
+    // Always registered, because with forRootAsync() the options are not known when the module is
+    // declared; the factory decides at bootstrap.
+    provide: APP_INTERCEPTOR,
+    useFactory: (options: ResolvedSessionOptions, interceptor: SessionInterceptor) =>
+      options.globalInterceptor ? interceptor : passThrough,
+    inject: [REDIS_SESSION_OPTIONS, SessionInterceptor],
+  },
+];
+
+const exported = [REDIS_SESSION_OPTIONS, REDIS_SESSION_CLIENT, SessionRepository, SessionManager, AuthGuard, SessionInterceptor];
+
+/**
+ * Server-side sessions in Redis. Import once, in the root module.
+ *
+ * @example
+ * @Module({
+ *   imports: [
+ *     RedisSessionModule.forRoot({ redis: process.env.REDIS_URL, secrets: [process.env.SESSION_SECRET!] }),
+ *   ],
+ * })
+ * export class AppModule {}
+ */
+@Module({})
+export class RedisSessionModule extends ConfigurableRedisSessionModule implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('RedisSession');
+
+  constructor(
+    @Inject(SESSION_CONNECTION) private readonly connection: SessionRedisConnection | null,
+    @Inject(REDIS_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+  ) {
+    super();
+  }
+
+  /** Registers the module with options known now. Options are validated at bootstrap. */
+  static forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    return RedisSessionModule.withProviders(super.forRoot(options));
+  }
+
+  /** Registers the module with options from a factory, a class or an existing provider. */
+  static forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    return RedisSessionModule.withProviders(super.forRootAsync(options));
+  }
+
+  private static withProviders(definition: DynamicModule): DynamicModule {
+    return {
+      ...definition,
+      providers: [...(definition.providers ?? []), ...providers],
+      exports: [...(definition.exports ?? []), ...exported],
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.connection === null) {
+      this.logger.warn('Using the in-memory session store: sessions live in this process only and are lost on restart.');
+      return;
+    }
+    const { client, owned } = this.connection;
+    await connectAndPreload(client, owned, Math.max(this.options.commandTimeout, 5_000));
+    this.logger.log(`Sessions stored in Redis at ${describeClient(client)}`);
+  }
+
+  /** Closes the connection the module opened, and only that one: a client passed in belongs to the app. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.connection?.owned) await closeClient(this.connection.client);
+  }
+}
+
+/** The same module under the shorter name: `SessionModule.forRoot(...)`. */
+export { RedisSessionModule as SessionModule };

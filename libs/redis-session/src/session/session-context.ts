@@ -1,0 +1,383 @@
+import { Logger } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { SessionStoreUnavailableException } from '../errors/session-store-unavailable.exception.js';
+import { SessionTooLargeException } from '../errors/session-too-large.exception.js';
+import { appendSetCookie, headersSent, isSecureRequest } from '../http/http-adapter.js';
+import { readCookieValues } from '../http/cookie-header.js';
+import { serializeSetCookie, type CookieDirective } from '../http/set-cookie.js';
+import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
+import type { NewSessionRecord, SessionRecord } from '../store/session-record.js';
+import type { SessionRepository } from '../store/session.repository.js';
+import { decodeValue, encodeValue } from './session-data.codec.js';
+import { SessionHandle } from './session-handle.js';
+import { generateSessionId, publicIdOf, type CookieSigner } from './session-id.js';
+
+/** What every request's context needs from the module, built once at bootstrap. */
+export interface SessionRuntime {
+  readonly options: ResolvedSessionOptions;
+  readonly repository: SessionRepository;
+  readonly signer: CookieSigner;
+}
+
+/** Why a request that carried a cookie ended up without its session. */
+export type RejectionReason =
+  | 'malformed-cookie'
+  | 'bad-signature'
+  | 'ambiguous-cookie'
+  | 'unknown'
+  | 'expired'
+  | 'malformed-record';
+
+const logger = new Logger('RedisSession');
+
+/**
+ * Everything one request knows about its session: the identity from the cookie, the record as loaded,
+ * the data the handler sees, and what the response must do with the cookie. Created on first use by the
+ * guard, the interceptor or `@Session()`; loads at most once.
+ */
+export class SessionContext {
+  /** The raw ID. Only ever in the cookie; never logged, never in the store. */
+  private id: string | undefined;
+  private publicIdValue: string | undefined;
+  /** A record exists in the store under `publicIdValue` (as far as this request knows). */
+  private stored = false;
+  /** A save found the record gone (logout or revoke elsewhere): this request must not recreate it. */
+  private gone = false;
+  private createdAtValue = 0;
+  private lastSeenAtValue = 0;
+  private deadline = 0;
+  private userIdValue: string | undefined;
+  private authenticatedAtValue: number | undefined;
+  /** JSON of every data key as last loaded or written: the baseline for "what changed". */
+  private baseline = new Map<string, string>();
+  private dataValue: Record<string, unknown> = {};
+  /** The handler has seen `data`; until then nothing can have changed and a save costs nothing. */
+  private dataExposed = false;
+  private cookieDirective: CookieDirective | undefined;
+  private loading: Promise<SessionHandle> | undefined;
+  private handleValue: SessionHandle | undefined;
+  /** Why the cookie the request carried did not give a session, if it did not. */
+  rejection: RejectionReason | undefined;
+  /** Whether the request came over TLS (or a trusted proxy said so). */
+  readonly secure: boolean;
+  /** The cookie name this request uses (`__Host-` on secure requests by default). */
+  readonly cookieName: string;
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    private readonly request: IncomingMessage,
+    private readonly response: object,
+  ) {
+    const { cookie, trustProxy } = runtime.options;
+    this.secure = cookie.secure === 'auto' ? isSecureRequest(request, trustProxy) : cookie.secure;
+    this.cookieName = this.secure ? cookie.secureName : cookie.plainName;
+  }
+
+  /** The loaded session, or `undefined` if nobody has loaded it yet. */
+  get handle(): SessionHandle | undefined {
+    return this.handleValue;
+  }
+
+  /** Loads the session once per request; later calls share the first one's result. */
+  load(): Promise<SessionHandle> {
+    this.loading ??= this.loadOnce();
+    return this.loading;
+  }
+
+  private async loadOnce(): Promise<SessionHandle> {
+    const id = this.idFromCookie();
+    if (id !== undefined) {
+      const publicId = publicIdOf(id);
+      const result = await this.store(() => this.runtime.repository.load(publicId));
+      if (result.record) {
+        if (this.adopt(id, publicId, result.record)) return this.createHandle();
+        this.rejection = 'malformed-record';
+      } else {
+        this.rejection = result.missing === 'malformed' ? 'malformed-record' : result.missing;
+      }
+    }
+    this.startFresh();
+    return this.createHandle();
+  }
+
+  private createHandle(): SessionHandle {
+    this.handleValue = new SessionHandle(this);
+    return this.handleValue;
+  }
+
+  /**
+   * The one ID the cookie carries, checked without any I/O: shape and signature (S5, S6, S7). Several
+   * copies of our cookie (one planted by a sibling subdomain, say) count only if exactly one verifies.
+   */
+  private idFromCookie(): string | undefined {
+    const values = readCookieValues(this.request.headers.cookie, this.cookieName);
+    if (values.length === 0) return undefined;
+    const ids = new Set<string>();
+    for (const value of values) {
+      const id = this.runtime.signer.unsign(value);
+      if (id !== undefined) ids.add(id);
+    }
+    if (ids.size === 1) return ids.values().next().value;
+    this.rejection = ids.size > 1 ? 'ambiguous-cookie' : 'bad-signature';
+    return undefined;
+  }
+
+  /** Takes a loaded record as this request's session; `false` when its data does not parse (S25, S31). */
+  private adopt(id: string, publicId: string, record: SessionRecord): boolean {
+    const data: Record<string, unknown> = {};
+    for (const [key, json] of record.fields) {
+      const decoded = decodeValue(json);
+      if (!decoded || key === '__proto__') return false;
+      data[key] = decoded.value;
+    }
+    this.id = id;
+    this.publicIdValue = publicId;
+    this.stored = true;
+    this.createdAtValue = record.createdAt;
+    this.lastSeenAtValue = record.lastSeenAt;
+    this.deadline = record.deadline;
+    this.userIdValue = record.userId;
+    this.authenticatedAtValue = record.authenticatedAt;
+    this.baseline = new Map(record.fields);
+    this.dataValue = data;
+    // A persistent cookie follows the idle timer: re-send it when the store refreshed the timer.
+    if (record.touched && this.runtime.options.cookie.maxAge !== undefined) {
+      this.cookieDirective = { kind: 'set', value: this.runtime.signer.sign(id), maxAgeMs: undefined };
+    }
+    return true;
+  }
+
+  /** Becomes a new, empty, anonymous session that exists nowhere until it holds data. */
+  private startFresh(): void {
+    const now = Date.now();
+    this.id = undefined;
+    this.publicIdValue = undefined;
+    this.stored = false;
+    this.createdAtValue = now;
+    this.lastSeenAtValue = now;
+    this.deadline = now + this.runtime.options.absoluteTimeout;
+    this.userIdValue = undefined;
+    this.authenticatedAtValue = undefined;
+    this.baseline = new Map();
+    this.dataValue = {};
+  }
+
+  get publicId(): string {
+    if (this.publicIdValue === undefined) {
+      // A new session gets its ID when first asked; nothing is stored until it holds data.
+      this.id = generateSessionId();
+      this.publicIdValue = publicIdOf(this.id);
+    }
+    return this.publicIdValue;
+  }
+
+  get data(): Record<string, unknown> {
+    this.dataExposed = true;
+    return this.dataValue;
+  }
+
+  /** `session.data = {...}`: replaces every key (the old ones are removed at save). */
+  replaceData(value: unknown): void {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new TypeError('session.data must be a plain object');
+    }
+    this.dataExposed = true;
+    this.dataValue = { ...(value as Record<string, unknown>) };
+  }
+
+  get isNew(): boolean {
+    return !this.stored;
+  }
+
+  get userId(): string | undefined {
+    return this.userIdValue;
+  }
+
+  get createdAt(): number {
+    return this.createdAtValue;
+  }
+
+  get lastSeenAt(): number {
+    return this.lastSeenAtValue;
+  }
+
+  get expiresAt(): number {
+    return Math.min(this.lastSeenAtValue + this.runtime.options.idleTimeout, this.deadline);
+  }
+
+  get authenticatedAt(): number | undefined {
+    return this.authenticatedAtValue;
+  }
+
+  /** See `SessionApi.login`. */
+  async login(userId: string, data?: object): Promise<void> {
+    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
+      throw new TypeError('login(userId): userId must be a non-empty string of at most 256 characters');
+    }
+    const target = this.data;
+    if (data !== undefined) {
+      for (const key of Object.keys(data)) {
+        if (key !== '__proto__') target[key] = (data as Record<string, unknown>)[key];
+      }
+    }
+    // A login starts a new session: new ID, new absolute lifetime, new authentication time.
+    await this.rotate({ fields: this.encodeAll(), userId });
+  }
+
+  /** See `SessionApi.regenerate`. */
+  async regenerate(): Promise<void> {
+    if (!this.stored) {
+      // Nothing stored yet: forgetting the ID is enough; a new one is drawn when needed.
+      this.id = undefined;
+      this.publicIdValue = undefined;
+      return;
+    }
+    await this.rotate({
+      fields: this.encodeAll(),
+      createdAt: this.createdAtValue,
+      deadline: this.deadline,
+      userId: this.userIdValue,
+      authenticatedAt: this.authenticatedAt,
+    });
+  }
+
+  /** See `SessionApi.logout` / `SessionApi.destroy`. */
+  async destroy(reason: 'logout' | 'destroy'): Promise<void> {
+    const publicId = this.publicIdValue;
+    if (this.stored && publicId !== undefined) {
+      await this.store(() => this.runtime.repository.delete(publicId));
+      logger.debug(`session ${publicId} ended (${reason})`);
+    }
+    const hadCookie = this.request.headers.cookie?.includes(this.cookieName) === true || this.cookieDirective?.kind === 'set';
+    this.startFresh();
+    this.dataExposed = false;
+    this.cookieDirective = hadCookie ? { kind: 'clear' } : undefined;
+  }
+
+  /** See `SessionApi.save`. */
+  async save(): Promise<void> {
+    await this.commit();
+    this.writeCookie();
+  }
+
+  /**
+   * Writes what the handler changed: only the top-level keys whose JSON differs from the baseline, and
+   * removals. A new session is created only once it holds data. Nothing is sent when nothing changed.
+   */
+  async commit(): Promise<void> {
+    if (!this.dataExposed || this.gone) return;
+    if (!this.stored) {
+      if (Object.keys(this.dataValue).length === 0) return;
+      await this.createWith(this.encodeAll());
+      return;
+    }
+    const set = new Map<string, string>();
+    const remove: string[] = [];
+    const current = new Map<string, string>();
+    for (const key of Object.keys(this.dataValue)) {
+      const json = encodeValue(key, this.dataValue[key]);
+      if (json === undefined) continue;
+      current.set(key, json);
+      if (this.baseline.get(key) !== json) set.set(key, json);
+    }
+    for (const key of this.baseline.keys()) if (!current.has(key)) remove.push(key);
+    if (set.size === 0 && remove.length === 0) return;
+    this.checkSize(current);
+    const publicId = this.publicId;
+    const written = await this.store(() => this.runtime.repository.update(publicId, { set, remove }));
+    if (!written) {
+      // Logged out, revoked or expired while this request ran: never bring it back (S23).
+      this.gone = true;
+      this.stored = false;
+      logger.debug(`session ${publicId} was gone at save; changes dropped`);
+      return;
+    }
+    this.baseline = current;
+    this.lastSeenAtValue = Date.now();
+  }
+
+  /** Sets or clears the cookie on the response, if this request changed it. */
+  writeCookie(): void {
+    const directive = this.cookieDirective;
+    if (directive === undefined) return;
+    if (headersSent(this.response)) {
+      logger.warn(
+        'the response was sent before the session cookie could be set; call `await session.save()` before writing the response yourself',
+      );
+      return;
+    }
+    const { cookie } = this.runtime.options;
+    const resolved: CookieDirective =
+      directive.kind === 'set' && cookie.maxAge !== undefined
+        ? { ...directive, maxAgeMs: Math.min(cookie.maxAge, this.deadline - Date.now()) }
+        : directive;
+    appendSetCookie(this.response, serializeSetCookie(this.cookieName, resolved, cookie, this.secure));
+    this.cookieDirective = undefined;
+  }
+
+  /** Every data key as JSON, checked against the size limit. */
+  private encodeAll(): Map<string, string> {
+    const fields = new Map<string, string>();
+    for (const key of Object.keys(this.dataValue)) {
+      const json = encodeValue(key, this.dataValue[key]);
+      if (json !== undefined) fields.set(key, json);
+    }
+    this.checkSize(fields);
+    return fields;
+  }
+
+  private checkSize(fields: ReadonlyMap<string, string>): void {
+    let size = 0;
+    for (const [key, json] of fields) size += Buffer.byteLength(key) + Buffer.byteLength(json);
+    if (size > this.runtime.options.maxSessionBytes) {
+      throw new SessionTooLargeException(size, this.runtime.options.maxSessionBytes);
+    }
+  }
+
+  /** Stores this request's new session under a fresh ID (never overwriting a record, S24). */
+  private async createWith(fields: Map<string, string>): Promise<void> {
+    const publicId = this.publicId;
+    const times = await this.store(() => this.runtime.repository.create(publicId, { fields }));
+    if (times === undefined) throw new SessionStoreUnavailableException(new Error('session ID collision'));
+    this.stored = true;
+    this.createdAtValue = times.createdAt;
+    this.lastSeenAtValue = times.lastSeenAt;
+    this.deadline = times.deadline;
+    this.baseline = fields;
+    this.cookieDirective = { kind: 'set', value: this.runtime.signer.sign(this.id!), maxAgeMs: undefined };
+  }
+
+  /**
+   * Moves the session to a new ID: the new record is written first ("must not exist"), then the old one
+   * deleted, so a failure leaves the old session as it was (S17, S26). Both keys are single-slot writes.
+   */
+  private async rotate(next: NewSessionRecord): Promise<void> {
+    const previous = this.stored ? this.publicIdValue : undefined;
+    const id = generateSessionId();
+    const publicId = publicIdOf(id);
+    const times = await this.store(() => this.runtime.repository.create(publicId, next));
+    if (times === undefined) throw new SessionStoreUnavailableException(new Error('session ID collision'));
+    if (previous !== undefined) await this.store(() => this.runtime.repository.delete(previous));
+    this.id = id;
+    this.publicIdValue = publicId;
+    this.stored = true;
+    this.gone = false;
+    this.createdAtValue = times.createdAt;
+    this.lastSeenAtValue = times.lastSeenAt;
+    this.deadline = times.deadline;
+    this.userIdValue = next.userId;
+    this.authenticatedAtValue = times.authenticatedAt;
+    this.baseline = new Map(next.fields);
+    this.cookieDirective = { kind: 'set', value: this.runtime.signer.sign(id), maxAgeMs: undefined };
+  }
+
+  /** Runs a store call; any failure or timeout becomes a 503 that leaves the cookie alone (S30). */
+  private async store<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      logger.warn(`session store unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      throw new SessionStoreUnavailableException(error);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { rawRequestOf } from '../http/http-adapter.js';
+import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
+import { REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
+import { SessionRepository } from '../store/session.repository.js';
+import { SessionContext, type SessionRuntime } from './session-context.js';
+import { findSessionContext, rememberSessionContext } from './session-context.registry.js';
+import { CookieSigner } from './session-id.js';
+
+/**
+ * Hands out the per-request `SessionContext`. Everything a context needs that does not change per
+ * request (options, store, HMAC keys) is built here once.
+ */
+@Injectable()
+export class SessionManager {
+  private readonly runtime: SessionRuntime;
+
+  constructor(@Inject(REDIS_SESSION_OPTIONS) options: ResolvedSessionOptions, repository: SessionRepository) {
+    this.runtime = { options, repository, signer: new CookieSigner(options.secrets) };
+  }
+
+  /** The request's session context, created on first use. */
+  contextOf(execution: ExecutionContext): SessionContext {
+    const http = execution.switchToHttp();
+    const request = rawRequestOf(http.getRequest<object>());
+    let context = findSessionContext(request);
+    if (context === undefined) {
+      context = new SessionContext(this.runtime, request, http.getResponse<object>());
+      rememberSessionContext(request, context);
+    }
+    return context;
+  }
+
+  /** The context if one exists already, without creating one (routes that never used the session). */
+  existingContextOf(execution: ExecutionContext): SessionContext | undefined {
+    return findSessionContext(rawRequestOf(execution.switchToHttp().getRequest<object>()));
+  }
+}

@@ -1,0 +1,51 @@
+-- load-session: read a session, enforce its deadlines, touch it when due. One round trip per request.
+-- KEYS[1]  the session record (a hash at <prefix>{<publicId>})
+-- ARGV[1]  idle timeout, ms
+-- ARGV[2]  touchAfter, ms: refresh last-seen and the TTL only when the last refresh is older
+-- Returns  0 no record | 1 malformed record | 2 expired (and deleted)
+--          | { now, lastSeen, touched (0/1), field1, value1, ... } (every field of the hash)
+-- Invariants: deadlines are judged by the server clock; the TTL is never pushed past the absolute
+-- deadline (#d), whatever the key's TTL says (S19, S20); the key always ends with a TTL (S21).
+local key = KEYS[1]
+local kind = redis.call('TYPE', key)['ok']
+if kind == 'none' then return 0 end
+if kind ~= 'hash' then return 1 end
+
+local idle = tonumber(ARGV[1])
+local touchAfter = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+local fields = redis.call('HGETALL', key)
+local created, seen, deadline
+for i = 1, #fields, 2 do
+  local name = fields[i]
+  if name == '#c' then created = tonumber(fields[i + 1])
+  elseif name == '#s' then seen = tonumber(fields[i + 1])
+  elseif name == '#d' then deadline = tonumber(fields[i + 1]) end
+end
+-- tonumber() rejects junk; x ~= x catches NaN; a record the library wrote has created <= seen < deadline.
+if not created or not seen or not deadline or created ~= created or seen ~= seen or deadline ~= deadline
+  or created > seen or seen >= deadline or created > now + 60000 then
+  return 1
+end
+
+if now >= deadline or now >= seen + idle then
+  redis.call('DEL', key)
+  return 2
+end
+
+local touched = 0
+if now - seen >= touchAfter then
+  redis.call('HSET', key, '#s', now)
+  redis.call('PEXPIRE', key, math.min(idle, deadline - now))
+  seen = now
+  touched = 1
+elseif redis.call('PTTL', key) < 0 then
+  -- Someone removed the TTL (PERSIST): put it back, never beyond the deadline.
+  redis.call('PEXPIRE', key, math.min(idle - (now - seen), deadline - now))
+end
+
+local reply = { now, seen, touched }
+for i = 1, #fields do reply[i + 3] = fields[i] end
+return reply

@@ -1,0 +1,38 @@
+-- update-session: write the data fields a request changed, delete the ones it removed, refresh the TTL.
+-- KEYS[1]  the session record
+-- ARGV[1]  idle timeout, ms
+-- ARGV[2]  number of fields to set (n)
+-- ARGV[3 .. 2+2n]  name, JSON value pairs to set
+-- ARGV[3+2n ..]    names to delete
+-- Returns  { now, lastSeen } when written | 0 when the record is gone, malformed or past a deadline
+-- Invariant: never recreates a record. A save from a request that loaded the session before a logout,
+-- revoke or rotation writes nothing (no resurrection, S23). Other fields are untouched, so concurrent
+-- requests that change different keys both keep their change.
+-- unpack() is limited to a few thousand values: write in slices.
+local function callChunked(command, key, list, first, last)
+  local step = 1000
+  for i = first, last, step do
+    redis.call(command, key, unpack(list, i, math.min(i + step - 1, last)))
+  end
+end
+
+local key = KEYS[1]
+if redis.call('TYPE', key)['ok'] ~= 'hash' then return 0 end
+local meta = redis.call('HMGET', key, '#s', '#d')
+local seen, deadline = tonumber(meta[1]), tonumber(meta[2])
+if not seen or not deadline or seen ~= seen or deadline ~= deadline then return 0 end
+
+local idle = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now >= deadline or now >= seen + idle then
+  redis.call('DEL', key)
+  return 0
+end
+
+local count = tonumber(ARGV[2])
+redis.call('HSET', key, '#s', now)
+if count > 0 then callChunked('HSET', key, ARGV, 3, 2 + 2 * count) end
+if #ARGV >= 3 + 2 * count then callChunked('HDEL', key, ARGV, 3 + 2 * count, #ARGV) end
+redis.call('PEXPIRE', key, math.min(idle, deadline - now))
+return { now, now }

@@ -1,0 +1,61 @@
+import { RecordField, dataKeyOfField } from './record-fields.js';
+import type { SessionRecord } from './session-record.js';
+
+/** A positive safe integer from a stored string, or `undefined`. */
+function timeOf(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d{1,16}$/.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+/**
+ * Turns a stored field list (`name, value, name, value, ...`) into a record, or `undefined` when it is
+ * not what the library writes (S25). Data values stay JSON text here; they are parsed only when a handler
+ * reads the data.
+ */
+export function parseRecord(
+  flat: readonly string[],
+  now: number,
+  lastSeenAt: number,
+  touched: boolean,
+): SessionRecord | undefined {
+  const fields = new Map<string, string>();
+  let createdAt: number | undefined;
+  let deadline: number | undefined;
+  let userId: string | undefined;
+  let authenticatedAt: number | undefined;
+  let authenticatedAtText: string | undefined;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i]!;
+    const value = flat[i + 1]!;
+    const dataKey = dataKeyOfField(name);
+    if (dataKey !== undefined) {
+      fields.set(dataKey, value);
+      continue;
+    }
+    switch (name) {
+      case RecordField.createdAt:
+        createdAt = timeOf(value);
+        break;
+      case RecordField.deadline:
+        deadline = timeOf(value);
+        break;
+      case RecordField.userId:
+        userId = value;
+        break;
+      case RecordField.authenticatedAt:
+        authenticatedAtText = value;
+        authenticatedAt = timeOf(value);
+        break;
+      default:
+        // A library field this version does not know: written by a newer version or by hand. Ignored.
+        break;
+    }
+  }
+  if (createdAt === undefined || deadline === undefined) return undefined;
+  // The authenticated mark is a user ID with its login time; one without the other is not ours.
+  if ((userId === undefined) !== (authenticatedAtText === undefined)) return undefined;
+  if (authenticatedAtText !== undefined && authenticatedAt === undefined) return undefined;
+  if (userId === '') return undefined;
+  return { createdAt, lastSeenAt, deadline, userId, authenticatedAt, fields, now, touched };
+}

@@ -1,0 +1,23 @@
+/**
+ * Names of the library's own fields inside a session hash. They start with '#'; a data key that starts
+ * with '#' is stored with one more '#', so no data key can take a library field (S32). Names stay short
+ * to keep small hashes in Redis's compact listpack encoding.
+ */
+export const RecordField = {
+  createdAt: '#c',
+  lastSeenAt: '#s',
+  deadline: '#d',
+  userId: '#u',
+  authenticatedAt: '#t',
+} as const;
+
+/** The hash field that holds a data key. */
+export function fieldOfDataKey(key: string): string {
+  return key.charCodeAt(0) === 0x23 /* # */ ? `#${key}` : key;
+}
+
+/** The data key a hash field holds, or `undefined` for a library field. */
+export function dataKeyOfField(field: string): string | undefined {
+  if (field.charCodeAt(0) !== 0x23) return field;
+  return field.charCodeAt(1) === 0x23 ? field.slice(1) : undefined;
+}

@@ -1,0 +1,138 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { RedisSessionModule } from 'nest-redis-session';
+import request from 'supertest';
+import { CommandRecorder } from './support/command-recorder.js';
+import { cookieFrom, setCookieFor } from './support/cookies.js';
+import { FixtureController } from './support/fixture.controller.js';
+import { RedisServer } from './support/redis-server.js';
+import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+
+describe.each(ADAPTERS)('session core on %s', (adapter) => {
+  let redis: RedisServer;
+  let inspector: Redis;
+  let recorder: CommandRecorder;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    inspector = redis.client();
+    recorder = await CommandRecorder.start(redis.client());
+    app = await createTestApp(adapter, {
+      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
+      controllers: [FixtureController],
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    recorder?.stop();
+    inspector?.disconnect();
+    await redis?.destroy();
+  });
+
+  beforeEach(async () => {
+    await inspector.flushall();
+    await recorder.reset();
+  });
+
+  const server = () => app.getHttpServer();
+
+  it('sends no Redis command and sets no cookie on a route that never touches the session', async () => {
+    const response = await request(server()).get('/anonymous').expect(200);
+    expect(setCookieFor(response)).toBeUndefined();
+    expect(await recorder.take()).toEqual([]);
+  });
+
+  it('creates nothing for a request without a cookie that only reads the session', async () => {
+    const response = await request(server()).get('/session').expect(200);
+    expect(response.body.isNew).toBe(true);
+    expect(setCookieFor(response)).toBeUndefined();
+    expect(await recorder.take()).toEqual([]);
+    expect(await inspector.dbsize()).toBe(0);
+  });
+
+  it('creates a session once the handler writes data, and reads it back in one round trip', async () => {
+    const first = await request(server()).post('/set/theme').send({ value: 'dark' }).expect(201);
+    const cookie = cookieFrom(first);
+    expect(await recorder.take()).toHaveLength(1);
+    const read = await request(server()).get('/theme').set('Cookie', cookie).expect(200);
+    expect(read.body).toEqual({ theme: 'dark' });
+    const commands = await recorder.take();
+    expect(commands.map((c) => c.name)).toEqual(['evalsha']);
+  });
+
+  it('writes only the changed key when saving', async () => {
+    const cookie = cookieFrom(await request(server()).post('/set/a').send({ value: 1 }).expect(201));
+    await request(server()).post('/set/b').set('Cookie', cookie).send({ value: { nested: [1] } }).expect(201);
+    await recorder.reset();
+    await request(server()).post('/push/list').set('Cookie', cookie).send({ value: 'x' }).expect(201);
+    const commands = await recorder.take();
+    expect(commands.map((c) => c.name)).toEqual(['evalsha', 'evalsha']);
+    const save = commands[1]!;
+    // sha, numkeys, key, idle, count of set pairs, then only the changed field
+    expect(save.args.slice(4)).toEqual(['1', 'list', '["x"]']);
+  });
+
+  it('keeps both changes when two requests change different keys at once', async () => {
+    const cookie = cookieFrom(await request(server()).post('/set/seed').send({ value: 0 }).expect(201));
+    await Promise.all([
+      request(server()).post('/set/left').set('Cookie', cookie).send({ value: 'L' }).expect(201),
+      request(server()).post('/set/right').set('Cookie', cookie).send({ value: 'R' }).expect(201),
+    ]);
+    const read = await request(server()).get('/session').set('Cookie', cookie).expect(200);
+    expect(read.body.data).toEqual({ seed: 0, left: 'L', right: 'R' });
+  });
+
+  it('guards: 401 without a login, 200 after, with a new ID at login', async () => {
+    const anonymous = cookieFrom(await request(server()).post('/set/cart').send({ value: ['apple'] }).expect(201));
+    await request(server()).get('/private').set('Cookie', anonymous).expect(401);
+    const login = await request(server()).post('/login').set('Cookie', anonymous).send({ userId: 'u1' }).expect(201);
+    const signedIn = cookieFrom(login);
+    expect(signedIn).not.toEqual(anonymous);
+    const me = await request(server()).get('/private').set('Cookie', signedIn).expect(200);
+    expect(me.body).toEqual({ userId: 'u1', data: { cart: ['apple'] } });
+    // S17: the pre-login ID is gone.
+    await request(server()).get('/private').set('Cookie', anonymous).expect(401);
+  });
+
+  it('logout deletes the record and clears the cookie with the same attributes', async () => {
+    const cookie = cookieFrom(await request(server()).post('/login').send({ userId: 'u2' }).expect(201));
+    const logout = await request(server()).post('/logout').set('Cookie', cookie).expect(201);
+    const cleared = setCookieFor(logout)!;
+    expect(cleared).toMatch(/^sid=; Path=\/; Max-Age=0; .*HttpOnly; SameSite=Lax$/);
+    expect(logout.headers['cache-control']).toBe('no-store');
+    expect(await inspector.dbsize()).toBe(0);
+    await request(server()).get('/private').set('Cookie', cookie).expect(401);
+  });
+
+  it('keeps a login made by a handler that then throws, and drops its data changes', async () => {
+    const response = await request(server()).post('/login-then-fail').expect(500);
+    const cookie = cookieFrom(response);
+    await request(server()).get('/private').set('Cookie', cookie).expect(200);
+    const seed = cookieFrom(await request(server()).post('/set/k').send({ value: 'kept' }).expect(201));
+    await request(server()).post('/set-then-fail/k').set('Cookie', seed).expect(500);
+    const read = await request(server()).get('/key/k').set('Cookie', seed).expect(200);
+    expect(read.body).toEqual({ value: 'kept' });
+  });
+
+  it('the guard loads the session once and the handler reuses it', async () => {
+    const cookie = cookieFrom(await request(server()).post('/login').send({ userId: 'u3' }).expect(201));
+    await recorder.reset();
+    await request(server()).get('/private').set('Cookie', cookie).expect(200);
+    expect((await recorder.take()).map((c) => c.name)).toEqual(['evalsha']);
+    await request(server()).get('/private-no-param').set('Cookie', cookie).expect(200);
+    expect((await recorder.take()).map((c) => c.name)).toEqual(['evalsha']);
+  });
+
+  it('stores a hash under a hashed key, never the raw ID', async () => {
+    const cookie = cookieFrom(await request(server()).post('/set/x').send({ value: 1 }).expect(201));
+    const id = cookie.slice('sid='.length).split('.')[0]!;
+    const keys = await inspector.keys('*');
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^sess:\{[A-Za-z0-9_-]{43}\}$/);
+    expect(keys[0]).not.toContain(id);
+    expect(await inspector.type(keys[0]!)).toBe('hash');
+    expect(await inspector.pttl(keys[0]!)).toBeGreaterThan(0);
+  });
+});

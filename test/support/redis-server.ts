@@ -1,0 +1,140 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+
+const INSTALL_HINT = 'redis-server was not found. Install it first: sudo apt-get install -y redis-server';
+
+/** Fails at once, with the install command, when the binaries are missing. */
+export function assertRedisInstalled(): void {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) throw new Error(INSTALL_HINT);
+}
+
+/** A free TCP port on loopback (never 6379: the machine's own Redis lives there). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    if (port !== 6379 && port !== 0) return port;
+  }
+}
+
+/** Options for a test Redis. */
+export interface RedisServerOptions {
+  /** Extra `redis-server` arguments, such as `['--appendonly', 'yes']`. */
+  args?: string[];
+}
+
+/**
+ * A real redis-server on a free loopback port, in its own temporary directory, for one test file.
+ *
+ * It runs under a tiny shell that kills it when its stdin closes, so the server dies with the test process
+ * even if Jest is killed (a pipe closes whatever way its owner ends).
+ */
+export class RedisServer {
+  private shell: ChildProcess | undefined;
+  private pidValue: number | undefined;
+  readonly dir = mkdtempSync(join(tmpdir(), 'nrs-redis-'));
+
+  private constructor(
+    readonly port: number,
+    private readonly options: RedisServerOptions,
+  ) {}
+
+  /** Starts a server and waits until it answers PING. */
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    assertRedisInstalled();
+    for (let attempt = 0; ; attempt++) {
+      const server = new RedisServer(await freePort(), options);
+      try {
+        await server.launch();
+        return server;
+      } catch (error) {
+        await server.stop();
+        if (attempt >= 4) throw error;
+      }
+    }
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** PID of the redis-server process (for SIGSTOP/SIGCONT fault injection). */
+  get pid(): number {
+    if (this.pidValue === undefined) throw new Error('redis-server is not running');
+    return this.pidValue;
+  }
+
+  /** A new client to inspect the server from a test (the caller closes it). */
+  client(): Redis {
+    return new Redis(this.port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 1 });
+  }
+
+  private async launch(): Promise<void> {
+    const args = [
+      '--port', String(this.port),
+      '--bind', '127.0.0.1',
+      '--dir', this.dir,
+      '--save', '',
+      '--appendonly', 'no',
+      '--daemonize', 'no',
+      '--logfile', join(this.dir, 'redis.log'),
+      ...(this.options.args ?? []),
+    ];
+    const script = 'redis-server "$@" & child=$!; echo $child; read _ignored; kill $child 2>/dev/null; wait $child';
+    const shell = spawn('sh', ['-c', script, 'sh', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.shell = shell;
+    this.pidValue = await new Promise<number>((resolve, reject) => {
+      shell.once('error', reject);
+      shell.stdout!.once('data', (chunk: Buffer) => resolve(Number.parseInt(chunk.toString(), 10)));
+    });
+    const probe = this.client();
+    probe.on('error', () => undefined);
+    try {
+      for (let i = 0; i < 100; i++) {
+        try {
+          if ((await probe.ping()) === 'PONG') return;
+        } catch {
+          await sleep(20);
+        }
+      }
+      throw new Error(`redis-server on port ${this.port} did not start`);
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  /** Stops the server and waits for it to exit. */
+  async stop(): Promise<void> {
+    const shell = this.shell;
+    this.shell = undefined;
+    this.pidValue = undefined;
+    if (shell && shell.exitCode === null) {
+      const exited = new Promise((resolve) => shell.once('exit', resolve));
+      shell.stdin!.end();
+      await exited;
+    }
+  }
+
+  /** Stops the server and removes its directory. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Starts it again on the same port and directory (after `stop()`). */
+  async restart(): Promise<void> {
+    await this.launch();
+  }
+}

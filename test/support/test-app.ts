@@ -1,0 +1,43 @@
+import { type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import type { AbstractHttpAdapter } from '@nestjs/core';
+
+/** Both HTTP adapters, for `describe.each`: every HTTP behaviour is tested on each. */
+export const ADAPTERS: ReadonlyArray<readonly ['express' | 'fastify', () => AbstractHttpAdapter]> = [
+  ['express', () => new ExpressAdapter()],
+  ['fastify', () => new FastifyAdapter()],
+];
+
+export type AdapterName = (typeof ADAPTERS)[number][0];
+
+/** A fresh adapter instance by name. */
+export function adapterOf(name: AdapterName): AbstractHttpAdapter {
+  return name === 'express' ? new ExpressAdapter() : new FastifyAdapter();
+}
+
+/** What a fixture app is made of. */
+export interface TestAppDefinition {
+  imports: Array<DynamicModule | Type>;
+  controllers?: Type[];
+  providers?: Provider[];
+}
+
+/** Builds, initialises and readies a Nest app on the given adapter. The caller closes it. */
+export async function createTestApp(adapter: AdapterName, definition: TestAppDefinition): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: definition.imports,
+    controllers: definition.controllers ?? [],
+    providers: definition.providers ?? [],
+  }).compile();
+  const app = moduleRef.createNestApplication(adapterOf(adapter), { logger: false });
+  await app.init();
+  if (adapter === 'fastify') {
+    await (app.getHttpAdapter().getInstance() as { ready(): Promise<void> }).ready();
+  }
+  return app;
+}
+
+/** A secret long enough for the module (test only). */
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
