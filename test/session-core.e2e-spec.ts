@@ -36,7 +36,7 @@ describe.each(ADAPTERS)('session core on %s', (adapter) => {
     await recorder.reset();
   });
 
-  const server = () => app.getHttpServer();
+  const server = (): Parameters<typeof request>[0] => app.getHttpServer() as Parameters<typeof request>[0];
 
   it('sends no Redis command and sets no cookie on a route that never touches the session', async () => {
     const response = await request(server()).get('/anonymous').expect(200);
@@ -64,7 +64,11 @@ describe.each(ADAPTERS)('session core on %s', (adapter) => {
 
   it('writes only the changed key when saving', async () => {
     const cookie = cookieFrom(await request(server()).post('/set/a').send({ value: 1 }).expect(201));
-    await request(server()).post('/set/b').set('Cookie', cookie).send({ value: { nested: [1] } }).expect(201);
+    await request(server())
+      .post('/set/b')
+      .set('Cookie', cookie)
+      .send({ value: { nested: [1] } })
+      .expect(201);
     await recorder.reset();
     await request(server()).post('/push/list').set('Cookie', cookie).send({ value: 'x' }).expect(201);
     const commands = await recorder.take();
@@ -85,7 +89,12 @@ describe.each(ADAPTERS)('session core on %s', (adapter) => {
   });
 
   it('guards: 401 without a login, 200 after, with a new ID at login', async () => {
-    const anonymous = cookieFrom(await request(server()).post('/set/cart').send({ value: ['apple'] }).expect(201));
+    const anonymous = cookieFrom(
+      await request(server())
+        .post('/set/cart')
+        .send({ value: ['apple'] })
+        .expect(201),
+    );
     await request(server()).get('/private').set('Cookie', anonymous).expect(401);
     const login = await request(server()).post('/login').set('Cookie', anonymous).send({ userId: 'u1' }).expect(201);
     const signedIn = cookieFrom(login);

@@ -21,7 +21,7 @@ export class CommandRecorder {
   /** Starts recording on the server `inspector` is connected to. */
   static async start(inspector: Redis): Promise<CommandRecorder> {
     const recorder = new CommandRecorder(inspector);
-    const monitor = (await inspector.monitor()) as Redis;
+    const monitor = await inspector.monitor();
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
       if (source === 'lua') return;
       recorder.commands.push({ name: String(args[0]).toLowerCase(), args: args.slice(1) });

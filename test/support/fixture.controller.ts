@@ -15,7 +15,12 @@ export class FixtureController {
 
   @Get('session')
   read(@Session() session: Session<FixtureData>): object {
-    return { publicId: session.publicId, isNew: session.isNew, isAuthenticated: session.isAuthenticated, data: session.data };
+    return {
+      publicId: session.publicId,
+      isNew: session.isNew,
+      isAuthenticated: session.isAuthenticated,
+      data: session.data,
+    };
   }
 
   @Get('key/:key')

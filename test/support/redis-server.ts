@@ -83,13 +83,20 @@ export class RedisServer {
 
   private async launch(): Promise<void> {
     const args = [
-      '--port', String(this.port),
-      '--bind', '127.0.0.1',
-      '--dir', this.dir,
-      '--save', '',
-      '--appendonly', 'no',
-      '--daemonize', 'no',
-      '--logfile', join(this.dir, 'redis.log'),
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--logfile',
+      join(this.dir, 'redis.log'),
       ...(this.options.args ?? []),
     ];
     const script = 'redis-server "$@" & child=$!; echo $child; read _ignored; kill $child 2>/dev/null; wait $child';
@@ -97,7 +104,7 @@ export class RedisServer {
     this.shell = shell;
     this.pidValue = await new Promise<number>((resolve, reject) => {
       shell.once('error', reject);
-      shell.stdout!.once('data', (chunk: Buffer) => resolve(Number.parseInt(chunk.toString(), 10)));
+      shell.stdout.once('data', (chunk: Buffer) => resolve(Number.parseInt(chunk.toString(), 10)));
     });
     const probe = this.client();
     probe.on('error', () => undefined);

@@ -42,7 +42,8 @@ const providers: Provider[] = [
   },
   {
     provide: SESSION_CONNECTION,
-    useFactory: (options: ResolvedSessionOptions) => (options.store === 'redis' ? createRedisConnection(options) : null),
+    useFactory: (options: ResolvedSessionOptions) =>
+      options.store === 'redis' ? createRedisConnection(options) : null,
     inject: [REDIS_SESSION_OPTIONS],
   },
   {
@@ -69,7 +70,14 @@ const providers: Provider[] = [
   },
 ];
 
-const exported = [REDIS_SESSION_OPTIONS, REDIS_SESSION_CLIENT, SessionRepository, SessionManager, AuthGuard, SessionInterceptor];
+const exported = [
+  REDIS_SESSION_OPTIONS,
+  REDIS_SESSION_CLIENT,
+  SessionRepository,
+  SessionManager,
+  AuthGuard,
+  SessionInterceptor,
+];
 
 /**
  * Server-side sessions in Redis. Import once, in the root module.
@@ -113,7 +121,9 @@ export class RedisSessionModule extends ConfigurableRedisSessionModule implement
 
   async onModuleInit(): Promise<void> {
     if (this.connection === null) {
-      this.logger.warn('Using the in-memory session store: sessions live in this process only and are lost on restart.');
+      this.logger.warn(
+        'Using the in-memory session store: sessions live in this process only and are lost on restart.',
+      );
       return;
     }
     const { client, owned } = this.connection;

@@ -57,7 +57,11 @@ export class AuthGuard implements CanActivate {
    * Throws the refusal. Override to answer differently (a redirect to the login page, another
    * exception), but keep throwing: returning lets the request through.
    */
-  protected throwUnauthorized(_context: ExecutionContext, reason: AuthFailureReason, _session: SessionApi<object>): never {
+  protected throwUnauthorized(
+    _context: ExecutionContext,
+    reason: AuthFailureReason,
+    _session: SessionApi<object>,
+  ): never {
     throw new SessionUnauthorizedException(
       reason === 'login-too-old' ? 'Please sign in again to continue' : 'Sign-in required',
     );

@@ -2,8 +2,7 @@ import type { ResolvedCookieOptions } from '../options/resolved-session-options.
 
 /** What the response should do with the session cookie. */
 export type CookieDirective =
-  | { readonly kind: 'set'; readonly value: string; readonly maxAgeMs: number | undefined }
-  | { readonly kind: 'clear' };
+  { readonly kind: 'set'; readonly value: string; readonly maxAgeMs: number | undefined } | { readonly kind: 'clear' };
 
 const SAME_SITE = { lax: 'Lax', strict: 'Strict', none: 'None' } as const;
 

@@ -1,6 +1,6 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { catchError, concatMap, from, type Observable } from 'rxjs';
+import { catchError, concatMap, throwError, type Observable } from 'rxjs';
 import { USES_SESSION_METADATA } from '../redis-session.constants.js';
 import type { SessionContext } from '../session/session-context.js';
 import { SessionManager } from '../session/session-manager.js';
@@ -39,11 +39,11 @@ export class SessionInterceptor implements NestInterceptor {
         session.writeCookie();
         return result;
       }),
-      catchError(async (error: unknown) => {
+      catchError((error: unknown) => {
         // Data changes of a failed handler are dropped, but a login or logout it made already happened
         // in the store: the cookie must follow, or the browser keeps an ID that no longer exists.
         session.writeCookie();
-        throw error;
+        return throwError(() => error);
       }),
     );
   }

@@ -8,7 +8,8 @@ export function describeValue(value: unknown, property: string): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object' && value !== null) return `an object (${value.constructor?.name ?? 'no prototype'})`;
-  return String(value);
+  if (typeof value === 'bigint' || typeof value === 'symbol') return value.toString();
+  return JSON.stringify(value);
 }
 
 /**

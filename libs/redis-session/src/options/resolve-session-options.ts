@@ -33,18 +33,31 @@ function contradictions(options: RedisSessionModuleOptions, touchAfter: number, 
   const cookie = options.cookie ?? {};
   const name = cookie.name;
   if (name?.startsWith(HOST_PREFIX)) {
-    if (cookie.domain !== undefined) problems.push(`cookie.domain: got ${JSON.stringify(cookie.domain)}, needs to be unset with a __Host- cookie name`);
-    if (cookie.path !== undefined && cookie.path !== '/') problems.push(`cookie.path: got ${JSON.stringify(cookie.path)}, needs '/' with a __Host- cookie name`);
-    if (cookie.secure !== true) problems.push(`cookie.secure: got ${String(cookie.secure ?? SESSION_DEFAULTS.secure)}, needs true with a __Host- cookie name (leave the name unset to get __Host-sid on HTTPS and sid on HTTP)`);
+    if (cookie.domain !== undefined)
+      problems.push(
+        `cookie.domain: got ${JSON.stringify(cookie.domain)}, needs to be unset with a __Host- cookie name`,
+      );
+    if (cookie.path !== undefined && cookie.path !== '/')
+      problems.push(`cookie.path: got ${JSON.stringify(cookie.path)}, needs '/' with a __Host- cookie name`);
+    if (cookie.secure !== true)
+      problems.push(
+        `cookie.secure: got ${String(cookie.secure ?? SESSION_DEFAULTS.secure)}, needs true with a __Host- cookie name (leave the name unset to get __Host-sid on HTTPS and sid on HTTP)`,
+      );
   }
   if (name?.startsWith(SECURE_PREFIX) && cookie.secure !== true) {
-    problems.push(`cookie.secure: got ${String(cookie.secure ?? SESSION_DEFAULTS.secure)}, needs true with a __Secure- cookie name`);
+    problems.push(
+      `cookie.secure: got ${String(cookie.secure ?? SESSION_DEFAULTS.secure)}, needs true with a __Secure- cookie name`,
+    );
   }
   if (cookie.sameSite === 'none' && cookie.secure !== true) {
-    problems.push(`cookie.sameSite: got 'none', needs cookie.secure: true (browsers drop SameSite=None cookies that are not Secure)`);
+    problems.push(
+      `cookie.sameSite: got 'none', needs cookie.secure: true (browsers drop SameSite=None cookies that are not Secure)`,
+    );
   }
   if (touchAfter >= idleTimeout) {
-    problems.push(`touchAfter: got ${touchAfter}, needs to be below idleTimeout (${idleTimeout}) or sessions would expire while in use`);
+    problems.push(
+      `touchAfter: got ${touchAfter}, needs to be below idleTimeout (${idleTimeout}) or sessions would expire while in use`,
+    );
   }
   if (options.store === 'memory' && options.redis !== undefined) {
     problems.push(`redis: got a connection, needs to be unset with store: 'memory'`);
@@ -81,7 +94,8 @@ export function resolveSessionOptions(raw: RedisSessionModuleOptions | undefined
     touchAfter,
     keyPrefix: raw.keyPrefix ?? SESSION_DEFAULTS.keyPrefix,
     cookie: Object.freeze({
-      secureName: cookie.name ?? (hostOnly ? SESSION_DEFAULTS.secureCookieName : SESSION_DEFAULTS.securePrefixedCookieName),
+      secureName:
+        cookie.name ?? (hostOnly ? SESSION_DEFAULTS.secureCookieName : SESSION_DEFAULTS.securePrefixedCookieName),
       plainName: cookie.name ?? SESSION_DEFAULTS.plainCookieName,
       httpOnly: cookie.httpOnly ?? SESSION_DEFAULTS.httpOnly,
       secure: cookie.secure ?? SESSION_DEFAULTS.secure,

@@ -20,6 +20,7 @@ import type { RedisConnection, SameSite, SessionStoreKind } from './redis-sessio
 /** RFC 6265 cookie-name token characters. */
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** An absolute path without separators or control characters that could split the header (S11). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it must refuse
 const COOKIE_PATH = /^\/[^\s;,\x00-\x1f\x7f]*$/;
 /** A host name, optionally with a leading dot. */
 const COOKIE_DOMAIN = /^\.?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
@@ -41,7 +42,7 @@ function isRedisConnection(value: unknown): value is RedisConnection {
 export class CookieOptionsSchema {
   @IsOptional()
   @IsString(needs('a string', {}, cookiePrefix))
-  @Matches(COOKIE_NAME, needs('a cookie-name token (letters, digits, !#$%&\'*+-.^_`|~)', {}, cookiePrefix))
+  @Matches(COOKIE_NAME, needs("a cookie-name token (letters, digits, !#$%&'*+-.^_`|~)", {}, cookiePrefix))
   @MaxLength(64, needs('at most 64 characters', {}, cookiePrefix))
   name?: string;
 
@@ -59,7 +60,10 @@ export class CookieOptionsSchema {
 
   @IsOptional()
   @IsString(needs('a string', {}, cookiePrefix))
-  @Matches(COOKIE_PATH, needs("a path starting with '/' without spaces, ';', ',' or control characters", {}, cookiePrefix))
+  @Matches(
+    COOKIE_PATH,
+    needs("a path starting with '/' without spaces, ';', ',' or control characters", {}, cookiePrefix),
+  )
   path?: string;
 
   @IsOptional()
@@ -123,7 +127,10 @@ export class SessionOptionsSchema {
 
   @IsOptional()
   @ValidateBy(
-    { name: 'isPlainObject', validator: { validate: (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) } },
+    {
+      name: 'isPlainObject',
+      validator: { validate: (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) },
+    },
     needs('an object of cookie attributes'),
   )
   cookie?: object;

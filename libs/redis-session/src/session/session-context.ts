@@ -21,12 +21,7 @@ export interface SessionRuntime {
 
 /** Why a request that carried a cookie ended up without its session. */
 export type RejectionReason =
-  | 'malformed-cookie'
-  | 'bad-signature'
-  | 'ambiguous-cookie'
-  | 'unknown'
-  | 'expired'
-  | 'malformed-record';
+  'malformed-cookie' | 'bad-signature' | 'ambiguous-cookie' | 'unknown' | 'expired' | 'malformed-record';
 
 const logger = new Logger('RedisSession');
 
@@ -248,7 +243,8 @@ export class SessionContext {
       await this.store(() => this.runtime.repository.delete(publicId));
       logger.debug(`session ${publicId} ended (${reason})`);
     }
-    const hadCookie = this.request.headers.cookie?.includes(this.cookieName) === true || this.cookieDirective?.kind === 'set';
+    const hadCookie =
+      this.request.headers.cookie?.includes(this.cookieName) === true || this.cookieDirective?.kind === 'set';
     this.startFresh();
     this.dataExposed = false;
     this.cookieDirective = hadCookie ? { kind: 'clear' } : undefined;

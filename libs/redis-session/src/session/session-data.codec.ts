@@ -54,8 +54,8 @@ function depthOf(json: string): number {
 export function encodeValue(key: string, value: unknown): string | undefined {
   let json: string | undefined;
   try {
-    json = JSON.stringify(value) as string | undefined;
-    if (json?.includes(PROTO_KEY)) json = JSON.stringify(value, dropProtoKey) as string | undefined;
+    json = JSON.stringify(value);
+    if (json?.includes(PROTO_KEY)) json = JSON.stringify(value, dropProtoKey);
   } catch (error) {
     const reason =
       error instanceof RangeError

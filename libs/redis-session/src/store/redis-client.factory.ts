@@ -40,7 +40,6 @@ export function createRedisConnection(options: ResolvedSessionOptions): SessionR
   const { redis } = options;
   if (isRedisClient(redis)) return { client: redis, owned: false };
   const defaults = clientDefaults(options);
-  const client =
-    typeof redis === 'string' ? new Redis(redis, defaults) : new Redis({ ...defaults, ...(redis as RedisOptions) });
+  const client = typeof redis === 'string' ? new Redis(redis, defaults) : new Redis({ ...defaults, ...redis });
   return { client, owned: true };
 }

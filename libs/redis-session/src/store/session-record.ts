@@ -22,7 +22,8 @@ export interface SessionRecord {
 export type MissingReason = 'unknown' | 'expired' | 'malformed';
 
 /** What a load returns: the record, or why there is none. */
-export type LoadResult = { readonly record: SessionRecord } | { readonly record?: undefined; readonly missing: MissingReason };
+export type LoadResult =
+  { readonly record: SessionRecord } | { readonly record?: undefined; readonly missing: MissingReason };
 
 /** What `create()` writes. */
 export interface NewSessionRecord {
