@@ -82,6 +82,36 @@ export class FixtureController {
     throw new Error('handler failed');
   }
 
+  @Post('set-unserializable/:kind')
+  setUnserializable(@Session() session: Session<FixtureData>, @Param('kind') kind: string): object {
+    if (kind === 'bigint') session.data.bad = 10n;
+    if (kind === 'cycle') {
+      const cycle: Record<string, unknown> = {};
+      cycle.self = cycle;
+      session.data.bad = cycle;
+    }
+    if (kind === 'deep') {
+      let deep: unknown = 'leaf';
+      for (let i = 0; i < 10_000; i++) deep = { deep };
+      session.data.bad = deep;
+    }
+    session.data.touched = kind;
+    return { ok: true };
+  }
+
+  @Post('set-size/:key/:bytes')
+  setSize(@Session() session: Session<FixtureData>, @Param('key') key: string, @Param('bytes') bytes: string): object {
+    session.data[key] = 'x'.repeat(Number(bytes));
+    return { ok: true };
+  }
+
+  @Post('save-early/:key')
+  async saveEarly(@Session() session: Session<FixtureData>, @Param('key') key: string): Promise<object> {
+    session.data[key] = 'saved-early';
+    await session.save();
+    return { ok: true };
+  }
+
   @Get('private')
   @UseGuards(AuthGuard)
   private(@Session() session: Session<FixtureData>): object {

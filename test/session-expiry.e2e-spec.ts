@@ -1,0 +1,121 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { RedisSessionModule } from 'nest-redis-session';
+import request from 'supertest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cookieFrom, setCookieFor } from './support/cookies.js';
+import { FixtureController } from './support/fixture.controller.js';
+import { RedisServer } from './support/redis-server.js';
+import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+
+type Server = Parameters<typeof request>[0];
+
+describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
+  let redis: RedisServer;
+  let inspector: Redis;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    inspector = redis.client();
+  });
+
+  afterAll(async () => {
+    inspector?.disconnect();
+    await redis?.destroy();
+  });
+
+  async function appWith(options: {
+    idleTimeout: number;
+    absoluteTimeout: number;
+    touchAfter: number;
+    maxAge?: number;
+  }) {
+    const app = await createTestApp(adapter, {
+      imports: [
+        RedisSessionModule.forRoot({
+          redis: redis.url,
+          secrets: [TEST_SECRET],
+          idleTimeout: options.idleTimeout,
+          absoluteTimeout: options.absoluteTimeout,
+          touchAfter: options.touchAfter,
+          cookie: options.maxAge === undefined ? undefined : { maxAge: options.maxAge },
+        }),
+      ],
+      controllers: [FixtureController],
+    });
+    return { app, server: app.getHttpServer() as Server };
+  }
+
+  let app: INestApplication | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await inspector.flushall();
+  });
+
+  it('S19: a session used within the idle timeout lives on; one idle past it is gone, key and all', async () => {
+    const built = await appWith({ idleTimeout: 1_200, absoluteTimeout: 60_000, touchAfter: 0 });
+    app = built.app;
+    const cookie = cookieFrom(await request(built.server).post('/login').send({ userId: 'idle' }).expect(201));
+    for (let i = 0; i < 3; i++) {
+      await sleep(700);
+      await request(built.server).get('/private').set('Cookie', cookie).expect(200);
+    }
+    await sleep(1_400);
+    await request(built.server).get('/private').set('Cookie', cookie).expect(401);
+    expect(await inspector.dbsize()).toBe(0);
+  });
+
+  it('S20: activity never extends the absolute deadline, whatever the key TTL says', async () => {
+    const built = await appWith({ idleTimeout: 5_000, absoluteTimeout: 1_500, touchAfter: 0 });
+    app = built.app;
+    const cookie = cookieFrom(await request(built.server).post('/login').send({ userId: 'abs' }).expect(201));
+    const [key] = await inspector.keys('sess:*');
+    expect(await inspector.pttl(key!)).toBeLessThanOrEqual(1_500);
+    await sleep(600);
+    await request(built.server).get('/private').set('Cookie', cookie).expect(200);
+    // Someone removes the TTL by hand: the record's own deadline still ends the session.
+    await inspector.persist(key!);
+    await sleep(1_100);
+    await request(built.server).get('/private').set('Cookie', cookie).expect(401);
+    expect(await inspector.exists(key!)).toBe(0);
+  });
+
+  it('S21: every key the module writes carries a TTL no later than the absolute deadline', async () => {
+    const built = await appWith({ idleTimeout: 60_000, absoluteTimeout: 30_000, touchAfter: 0 });
+    app = built.app;
+    const cookie = cookieFrom(await request(built.server).post('/set/a').send({ value: 1 }).expect(201));
+    await request(built.server).post('/login').set('Cookie', cookie).send({ userId: 'ttl' }).expect(201);
+    await request(built.server).post('/set/b').send({ value: 2 }).expect(201);
+    const keys = await inspector.keys('*');
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) {
+      const ttl = await inspector.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(30_000);
+    }
+  });
+
+  it('touches only after touchAfter: a read inside it costs no write', async () => {
+    const built = await appWith({ idleTimeout: 60_000, absoluteTimeout: 600_000, touchAfter: 30_000 });
+    app = built.app;
+    const cookie = cookieFrom(await request(built.server).post('/login').send({ userId: 'touch' }).expect(201));
+    const [key] = await inspector.keys('sess:*');
+    const seen = await inspector.hget(key!, '#s');
+    await sleep(20);
+    await request(built.server).get('/private').set('Cookie', cookie).expect(200);
+    expect(await inspector.hget(key!, '#s')).toBe(seen);
+  });
+
+  it('S13: a persistent cookie never outlives the absolute deadline, and follows touches', async () => {
+    const built = await appWith({ idleTimeout: 60_000, absoluteTimeout: 120_000, touchAfter: 0, maxAge: 3_600_000 });
+    app = built.app;
+    const login = await request(built.server).post('/login').send({ userId: 'persist' }).expect(201);
+    const header = setCookieFor(login)!;
+    const maxAge = Number(/Max-Age=(\d+)/.exec(header)![1]);
+    expect(maxAge).toBeLessThanOrEqual(120);
+    expect(maxAge).toBeGreaterThan(100);
+    const touched = await request(built.server).get('/private').set('Cookie', cookieFrom(login)).expect(200);
+    expect(setCookieFor(touched)).toMatch(/Max-Age=1[01]\d;/);
+  });
+});

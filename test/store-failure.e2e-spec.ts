@@ -1,0 +1,112 @@
+import type { INestApplication } from '@nestjs/common';
+import { RedisSessionModule } from 'nest-redis-session';
+import request from 'supertest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cookieFrom, setCookieFor } from './support/cookies.js';
+import { FixtureController } from './support/fixture.controller.js';
+import { RedisServer } from './support/redis-server.js';
+import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+
+type Server = Parameters<typeof request>[0];
+
+const COMMAND_TIMEOUT = 300;
+/** Generous: the point is "bounded, not hung", on a noisy 2-core machine. */
+const BOUND = COMMAND_TIMEOUT + 1_500;
+
+async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const start = performance.now();
+  const result = await run();
+  return { result, ms: performance.now() - start };
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error('condition not met in time');
+}
+
+describe.each(ADAPTERS)('store failures on %s', (adapter) => {
+  let redis: RedisServer;
+  let app: INestApplication;
+  let server: Server;
+  let cookie: string;
+
+  beforeAll(async () => {
+    // Append-only with fsync on every write, so a stop and start keeps the sessions.
+    redis = await RedisServer.start({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+    app = await createTestApp(adapter, {
+      imports: [
+        RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT }),
+      ],
+      controllers: [FixtureController],
+    });
+    server = app.getHttpServer() as Server;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await redis?.destroy();
+  });
+
+  beforeEach(async () => {
+    cookie = cookieFrom(await request(server).post('/login').send({ userId: 'u-failure' }).expect(201));
+  });
+
+  it('S30: Redis stopped → 503 at once on session routes, no cookie change, other routes fine; same cookie works after restart', async () => {
+    await redis.stop();
+    try {
+      const guarded = await timed(() => request(server).get('/private').set('Cookie', cookie));
+      expect(guarded.result.status).toBe(503);
+      expect(guarded.ms).toBeLessThan(BOUND);
+      expect(setCookieFor(guarded.result)).toBeUndefined();
+
+      const write = await request(server).post('/set/k').set('Cookie', cookie).send({ value: 1 });
+      expect(write.status).toBe(503);
+      expect(setCookieFor(write)).toBeUndefined();
+
+      const login = await request(server).post('/login').send({ userId: 'nobody' });
+      expect(login.status).toBe(503);
+      expect(setCookieFor(login)).toBeUndefined();
+
+      await request(server).get('/anonymous').expect(200);
+    } finally {
+      await redis.restart();
+    }
+    await waitUntil(async () => (await request(server).get('/private').set('Cookie', cookie)).status === 200);
+    const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+    expect(me.body.userId).toBe('u-failure');
+  });
+
+  it('S30: Redis paused (SIGSTOP) → 503 within commandTimeout, never a hang; resumes with the same cookie', async () => {
+    process.kill(redis.pid, 'SIGSTOP');
+    try {
+      const requests = await Promise.all(
+        Array.from({ length: 5 }, () => timed(() => request(server).get('/private').set('Cookie', cookie))),
+      );
+      for (const { result, ms } of requests) {
+        expect(result.status).toBe(503);
+        expect(ms).toBeLessThan(BOUND);
+        expect(setCookieFor(result)).toBeUndefined();
+      }
+      await request(server).get('/anonymous').expect(200);
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    await waitUntil(async () => (await request(server).get('/private').set('Cookie', cookie)).status === 200);
+  });
+
+  it('a 503 body says the store is unavailable and never contains the session ID', async () => {
+    await redis.stop();
+    try {
+      const response = await request(server).get('/private').set('Cookie', cookie).expect(503);
+      expect(response.body.message).toMatch(/unavailable/i);
+      expect(JSON.stringify(response.body)).not.toContain(cookie.split('=')[1]!.split('.')[0]!);
+    } finally {
+      await redis.restart();
+    }
+    await waitUntil(async () => (await request(server).get('/private').set('Cookie', cookie)).status === 200);
+  });
+});
