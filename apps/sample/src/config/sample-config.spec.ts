@@ -1,0 +1,57 @@
+import { loadSampleConfig, redactRedisUrl, SampleConfigError } from './sample-config.js';
+
+describe('loadSampleConfig', () => {
+  it('defaults to port 3000, Express, the memory store and a generated secret', () => {
+    const config = loadSampleConfig({});
+    expect(config).toMatchObject({ port: 3000, adapter: 'express', redisUrl: undefined, secretGenerated: true });
+    expect(config.sessionSecret.length).toBeGreaterThanOrEqual(32);
+    expect(loadSampleConfig({}).sessionSecret).not.toBe(config.sessionSecret);
+  });
+
+  it('reads every variable', () => {
+    const secret = 'a-session-secret-of-at-least-32-characters';
+    expect(
+      loadSampleConfig({
+        PORT: '8080',
+        HTTP_ADAPTER: 'Fastify',
+        REDIS_URL: 'redis://127.0.0.1:7000',
+        SESSION_SECRET: secret,
+      }),
+    ).toEqual({
+      port: 8080,
+      adapter: 'fastify',
+      redisUrl: 'redis://127.0.0.1:7000',
+      sessionSecret: secret,
+      secretGenerated: false,
+    });
+  });
+
+  it('treats blank variables as unset', () => {
+    expect(loadSampleConfig({ PORT: ' ', REDIS_URL: '', SESSION_SECRET: '  ' })).toMatchObject({
+      port: 3000,
+      redisUrl: undefined,
+      secretGenerated: true,
+    });
+  });
+
+  it.each(['0', '65536', 'http', '80.5', '-1'])('rejects PORT=%s with a message saying what is expected', (port) => {
+    expect(() => loadSampleConfig({ PORT: port })).toThrow(SampleConfigError);
+    expect(() => loadSampleConfig({ PORT: port })).toThrow(/PORT must be a whole number from 1 to 65535/);
+  });
+
+  it('rejects an unknown HTTP_ADAPTER', () => {
+    expect(() => loadSampleConfig({ HTTP_ADAPTER: 'koa' })).toThrow(/HTTP_ADAPTER must be "express" or "fastify"/);
+  });
+});
+
+describe('redactRedisUrl', () => {
+  it('hides the password and keeps the rest', () => {
+    expect(redactRedisUrl('redis://user:hunter2@cache.internal:6380/2')).toBe('redis://user:***@cache.internal:6380/2');
+    expect(redactRedisUrl('rediss://:hunter2@cache.internal')).not.toContain('hunter2');
+  });
+
+  it('leaves a URL without a password alone, and never prints one it cannot parse', () => {
+    expect(redactRedisUrl('redis://127.0.0.1:7000')).toBe('redis://127.0.0.1:7000');
+    expect(redactRedisUrl('not a url :hunter2@')).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+
+/** The HTTP platforms the sample runs on. */
+export type HttpAdapterName = 'express' | 'fastify';
+
+/** The sample's settings, read from the environment once at startup. */
+export interface SampleConfig {
+  /** Port to listen on (`PORT`, default 3000). */
+  readonly port: number;
+  /** HTTP platform (`HTTP_ADAPTER`, default `express`). */
+  readonly adapter: HttpAdapterName;
+  /** Redis URL (`REDIS_URL`); unset means the in-memory store. */
+  readonly redisUrl: string | undefined;
+  /** Secret that signs session cookies (`SESSION_SECRET`, or a random one for this run). */
+  readonly sessionSecret: string;
+  /** True when `SESSION_SECRET` was unset and `sessionSecret` was generated at startup. */
+  readonly secretGenerated: boolean;
+}
+
+/** Raised when an environment variable holds a value the sample cannot use. */
+export class SampleConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SampleConfigError';
+  }
+}
+
+/**
+ * Reads the sample's settings from `env`, failing fast with a message that says what is expected.
+ *
+ * @example
+ * const config = loadSampleConfig(process.env);
+ */
+export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
+  const port = parsePort(env.PORT);
+  const adapter = parseAdapter(env.HTTP_ADAPTER);
+  const redisUrl = nonEmpty(env.REDIS_URL)?.trim();
+  const secret = nonEmpty(env.SESSION_SECRET);
+  return {
+    port,
+    adapter,
+    redisUrl,
+    // 48 random bytes give a 64-character secret, well over the library's 32-character minimum.
+    sessionSecret: secret ?? randomBytes(48).toString('base64url'),
+    secretGenerated: secret === undefined,
+  };
+}
+
+/**
+ * A Redis URL fit for a log line: any password replaced by `***`, so the startup message can say where
+ * sessions go without leaking the credential.
+ */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Not a URL we can parse: say nothing about it rather than risk printing a secret.
+    return '(unparsable REDIS_URL)';
+  }
+}
+
+/** Unset and blank count as "not set"; a value is otherwise kept as given (a secret is never trimmed). */
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function parsePort(value: string | undefined): number {
+  const raw = nonEmpty(value)?.trim();
+  if (raw === undefined) return 3000;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
+    throw new SampleConfigError(`PORT must be a whole number from 1 to 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function parseAdapter(value: string | undefined): HttpAdapterName {
+  const raw = nonEmpty(value)?.trim().toLowerCase() ?? 'express';
+  if (raw !== 'express' && raw !== 'fastify') {
+    throw new SampleConfigError(`HTTP_ADAPTER must be "express" or "fastify", got "${raw}"`);
+  }
+  return raw;
+}

@@ -1,0 +1,98 @@
+import { Body, Controller, Get, Header, HttpStatus, Inject, Post, Query, Redirect, UseFilters } from '@nestjs/common';
+import { Public, REDIS_SESSION_OPTIONS, Session, type ResolvedSessionOptions } from 'nest-redis-session';
+import { AuthService } from '../auth/auth.service.js';
+import { parseCartItem, parseSku } from '../cart/cart-item.input.js';
+import { CartService } from '../cart/cart.service.js';
+import { PRODUCTS } from '../cart/product-catalogue.js';
+import { parseTheme, themeOf } from '../settings/theme.js';
+import type { ShopSession } from '../shop-session.interface.js';
+import { DEMO_ACCOUNTS } from '../users/demo-users.js';
+import { UsersService } from '../users/users.service.js';
+import { renderHomePage } from './home.page.js';
+import { PageExceptionFilter } from './page-exception.filter.js';
+
+/**
+ * Messages the home page can show, chosen by key: the query string picks one but never supplies text, so
+ * a crafted link cannot put words (or markup) on the page.
+ */
+const NOTICES = new Map<string, string>([
+  ['signin-failed', 'Wrong username or password.'],
+  ['signin-required', 'Please sign in first.'],
+  ['signed-out', 'You are signed out.'],
+]);
+
+/** Where every form goes back to. 303 makes the browser follow with a GET, so a reload never re-posts. */
+const HOME = '/';
+
+/**
+ * The server-rendered pages: one home page, and the HTML forms it posts (urlencoded). Each form action
+ * answers with a 303 redirect home; the session is saved before the redirect is sent.
+ */
+@Controller()
+@UseFilters(PageExceptionFilter)
+export class PagesController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly auth: AuthService,
+    private readonly cart: CartService,
+    @Inject(REDIS_SESSION_OPTIONS) private readonly sessionOptions: ResolvedSessionOptions,
+  ) {}
+
+  /** `GET /`: the sign-in form when signed out; greeting, theme, cart and links when signed in. */
+  @Public()
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  // The page shows the user's data: no cache may keep it for someone else.
+  @Header('cache-control', 'no-store')
+  home(@Session() session: Session<ShopSession>, @Query('notice') notice: unknown): string {
+    const user =
+      session.isAuthenticated && session.userId !== undefined ? this.users.findById(session.userId) : undefined;
+    return renderHomePage({
+      user,
+      theme: themeOf(session.data),
+      cart: this.cart.view(session.data),
+      products: PRODUCTS,
+      notice: typeof notice === 'string' ? NOTICES.get(notice) : undefined,
+      demoAccounts: DEMO_ACCOUNTS,
+      store: this.sessionOptions.store,
+    }).toString();
+  }
+
+  /** `POST /signin` (form: username, password) → 303 home, signed in or with a notice. */
+  @Public()
+  @Post('signin')
+  @Redirect(HOME, HttpStatus.SEE_OTHER)
+  async signIn(@Session() session: Session<ShopSession>, @Body() body: unknown): Promise<{ url: string } | void> {
+    const user = await this.auth.signIn(session, body);
+    if (user === undefined) return { url: '/?notice=signin-failed' };
+  }
+
+  /** `POST /signout` → 303 home, signed out. */
+  @Public()
+  @Post('signout')
+  @Redirect('/?notice=signed-out', HttpStatus.SEE_OTHER)
+  async signOut(@Session() session: Session<ShopSession>): Promise<void> {
+    await session.logout();
+  }
+
+  /** `POST /theme` (form: theme) → 303 home; 400 page for an unknown theme. */
+  @Post('theme')
+  @Redirect(HOME, HttpStatus.SEE_OTHER)
+  setTheme(@Session() session: Session<ShopSession>, @Body() body: unknown): void {
+    session.data.theme = parseTheme(body);
+  }
+
+  /** `POST /cart` (form: sku, quantity) → 303 home; 400 page for an unknown product or a bad quantity. */
+  @Post('cart')
+  @Redirect(HOME, HttpStatus.SEE_OTHER)
+  addToCart(@Session() session: Session<ShopSession>, @Body() body: unknown): void {
+    this.cart.add(session.data, parseCartItem(body));
+  }
+
+  /** `POST /cart/remove` (form: sku) → 303 home. */
+  @Post('cart/remove')
+  @Redirect(HOME, HttpStatus.SEE_OTHER)
+  removeFromCart(@Session() session: Session<ShopSession>, @Body() body: unknown): void {
+    this.cart.remove(session.data, parseSku(body));
+  }
+}
