@@ -112,7 +112,9 @@ export class RedisServer {
       for (let i = 0; i < 100; i++) {
         try {
           if ((await probe.ping()) === 'PONG') return;
-        } catch {
+        } catch (error) {
+          // A server started with --requirepass answers, but refuses PING without AUTH: it is up.
+          if (error instanceof Error && /NOAUTH/.test(error.message)) return;
           await sleep(20);
         }
       }

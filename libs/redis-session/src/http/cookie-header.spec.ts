@@ -68,6 +68,23 @@ describe('readCookieValues', () => {
     expect(readCookieValues('\tsid=abc\t', 'sid')).toEqual(['abc']);
   });
 
+  it.each([
+    ['U+2000', '\u2000'],
+    ['no-break space', '\u00a0'],
+    ['ideographic space', '\u3000'],
+    ['BOM', '\ufeff'],
+    ['line separator', '\u2028'],
+    ['vertical tab', '\v'],
+    ['form feed', '\f'],
+  ])(
+    'trims only spaces and tabs: a name led by %s is another cookie (no __Host- prefix protection)',
+    (_label, char) => {
+      expect(readCookieValues(`${char}__Host-sid=planted`, '__Host-sid')).toEqual([]);
+      expect(readCookieValues(`a=1; ${char}__Host-sid=planted`, '__Host-sid')).toEqual([]);
+      expect(readCookieValues(`__Host-sid${char}=planted`, '__Host-sid')).toEqual([]);
+    },
+  );
+
   it('never decodes values', () => {
     expect(readCookieValues('sid=a%20b%3Bc', 'sid')).toEqual(['a%20b%3Bc']);
     expect(readCookieValues('sid=%00', 'sid')).toEqual(['%00']);

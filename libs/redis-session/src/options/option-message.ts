@@ -9,6 +9,7 @@ export function describeValue(value: unknown, property: string): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object' && value !== null) return `an object (${value.constructor?.name ?? 'no prototype'})`;
   if (typeof value === 'bigint' || typeof value === 'symbol') return value.toString();
+  if (typeof value === 'number') return String(value);
   return JSON.stringify(value);
 }
 

@@ -303,7 +303,7 @@ describe('resolveSessionOptions', () => {
     it.each(headerBreakers)('S11: reports a cookie path holding %s', (_label, char) => {
       const path = `/a${char}b`;
       expect(problemsOf(withCookie({ path }))).toEqual([
-        `cookie.path: got ${JSON.stringify(path)}, needs a path starting with '/' without spaces, ';', ',' or control characters`,
+        `cookie.path: got ${JSON.stringify(path)}, needs a path starting with '/' of printable ASCII without spaces, ';' or ','`,
       ]);
     });
 
@@ -385,7 +385,7 @@ describe('resolveSessionOptions', () => {
           'keyPrefix: got "a*", needs no whitespace, glob characters (* ? [ ] \\) or braces',
           'idleTimout: unknown option',
           `cookie.name: got "a b", needs a cookie-name token (letters, digits, !#$%&'*+-.^_\`|~)`,
-          `cookie.path: got "x", needs a path starting with '/' without spaces, ';', ',' or control characters`,
+          `cookie.path: got "x", needs a path starting with '/' of printable ASCII without spaces, ';' or ','`,
           'cookie.nmae: unknown option',
         ].sort(),
       );

@@ -5,18 +5,37 @@ import type { ResolvedSessionOptions } from './resolved-session-options.js';
 import { SESSION_DEFAULTS } from './session-defaults.js';
 import { CookieOptionsSchema, SessionOptionsSchema } from './session-options.schema.js';
 
-const HOST_PREFIX = '__Host-';
-const SECURE_PREFIX = '__Secure-';
+const HOST_PREFIX = '__host-';
+const SECURE_PREFIX = '__secure-';
 
-/** Flattens class-validator errors into "option: got X, needs Y" lines. */
+/**
+ * Constraints that say what kind of value an option takes. When one fails, the range checks that also
+ * failed add nothing, so each option gets one line: the first of these that failed, else the first failure.
+ */
+const KIND_FIRST = [
+  'whitelistValidation',
+  'isArray',
+  'arrayMinSize',
+  'isString',
+  'isInt',
+  'isBoolean',
+  'isIn',
+  'isRedisConnection',
+  'isPlainObject',
+];
+
+/** Flattens class-validator errors into one "option: got X, needs Y" line per option. */
 function toLines(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((error) => {
-    const own = error.constraints
-      ? Object.entries(error.constraints).map(([constraint, message]) =>
-          constraint === 'whitelistValidation' ? `${prefix}${error.property}: unknown option` : message,
-        )
-      : [];
-    return [...own, ...toLines(error.children ?? [], `${prefix}${error.property}.`)];
+    const lines: string[] = [];
+    if (error.constraints) {
+      const names = Object.keys(error.constraints);
+      const chosen = KIND_FIRST.find((name) => names.includes(name)) ?? names[0]!;
+      lines.push(
+        chosen === 'whitelistValidation' ? `${prefix}${error.property}: unknown option` : error.constraints[chosen]!,
+      );
+    }
+    return [...lines, ...toLines(error.children ?? [], `${prefix}${error.property}.`)];
   });
 }
 
@@ -28,10 +47,16 @@ function validate<T extends object>(schema: T, raw: object, prefix: string): str
 }
 
 /** Combinations each option allows alone but that browsers or the design reject together (S11). */
-function contradictions(options: RedisSessionModuleOptions, touchAfter: number, idleTimeout: number): string[] {
+function contradictions(
+  options: RedisSessionModuleOptions,
+  touchAfter: number,
+  idleTimeout: number,
+  invalid: ReadonlySet<string>,
+): string[] {
   const problems: string[] = [];
-  const cookie = options.cookie ?? {};
-  const name = cookie.name;
+  const cookie = typeof options.cookie === 'object' && options.cookie !== null ? options.cookie : {};
+  // Browsers match the prefixes case-insensitively (RFC 6265bis), so '__host-' binds them too.
+  const name = typeof cookie.name === 'string' ? cookie.name.toLowerCase() : undefined;
   if (name?.startsWith(HOST_PREFIX)) {
     if (cookie.domain !== undefined)
       problems.push(
@@ -54,7 +79,7 @@ function contradictions(options: RedisSessionModuleOptions, touchAfter: number, 
       `cookie.sameSite: got 'none', needs cookie.secure: true (browsers drop SameSite=None cookies that are not Secure)`,
     );
   }
-  if (touchAfter >= idleTimeout) {
+  if (!invalid.has('touchAfter') && !invalid.has('idleTimeout') && touchAfter >= idleTimeout) {
     problems.push(
       `touchAfter: got ${touchAfter}, needs to be below idleTimeout (${idleTimeout}) or sessions would expire while in use`,
     );
@@ -79,7 +104,8 @@ export function resolveSessionOptions(raw: RedisSessionModuleOptions | undefined
   }
   const idleTimeout = raw.idleTimeout ?? SESSION_DEFAULTS.idleTimeout;
   const touchAfter = raw.touchAfter ?? Math.floor(idleTimeout / SESSION_DEFAULTS.touchAfterDivisor);
-  if (problems.length === 0) problems.push(...contradictions(raw, touchAfter, idleTimeout));
+  const invalid = new Set(problems.map((line) => line.slice(0, line.indexOf(':'))));
+  problems.push(...contradictions(raw, touchAfter, idleTimeout, invalid));
   if (problems.length > 0) throw new SessionConfigurationError(problems);
 
   const cookie = raw.cookie ?? {};

@@ -20,8 +20,8 @@ import type { RedisConnection, SameSite, SessionStoreKind } from './redis-sessio
 /** RFC 6265 cookie-name token characters. */
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** An absolute path without separators or control characters that could split the header (S11). */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what it must refuse
-const COOKIE_PATH = /^\/[^\s;,\x00-\x1f\x7f]*$/;
+/** Printable US-ASCII only (RFC 6265; Node refuses other bytes in headers), no ';' or ','. */
+const COOKIE_PATH = /^\/[\x21-\x2b\x2d-\x3a\x3c-\x7e]*$/;
 /** A host name, optionally with a leading dot. */
 const COOKIE_DOMAIN = /^\.?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 /** No glob characters (S36), no braces (they are the cluster hash tag), no whitespace. */
@@ -62,7 +62,7 @@ export class CookieOptionsSchema {
   @IsString(needs('a string', {}, cookiePrefix))
   @Matches(
     COOKIE_PATH,
-    needs("a path starting with '/' without spaces, ';', ',' or control characters", {}, cookiePrefix),
+    needs("a path starting with '/' of printable ASCII without spaces, ';' or ','", {}, cookiePrefix),
   )
   path?: string;
 

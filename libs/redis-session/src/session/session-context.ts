@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import { messageOf } from '../errors/error-message.js';
 import { SessionStoreUnavailableException } from '../errors/session-store-unavailable.exception.js';
 import { SessionTooLargeException } from '../errors/session-too-large.exception.js';
 import { appendSetCookie, headersSent, isSecureRequest } from '../http/http-adapter.js';
@@ -372,7 +373,7 @@ export class SessionContext {
     try {
       return await call();
     } catch (error) {
-      logger.warn(`session store unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      logger.warn(`session store unavailable: ${messageOf(error)}`);
       throw new SessionStoreUnavailableException(error);
     }
   }

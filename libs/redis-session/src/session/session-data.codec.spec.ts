@@ -60,6 +60,12 @@ describe('decodeValue', () => {
     ['beside ordinary keys', '{"x":1,"__proto__":{"isAuthenticated":true},"y":2}'],
     ['with a null value', '{"__proto__":null}'],
     ['with spaces around it', '{ "__proto__" : { "isAuthenticated" : true } }'],
+    ['spelled with \\u escapes', '{"\\u005f_proto__":{"isAuthenticated":true}}'],
+    [
+      'with every character escaped',
+      '{"\\u005f\\u005f\\u0070\\u0072\\u006f\\u0074\\u006f\\u005f\\u005f":{"polluted":1}}',
+    ],
+    ['escaped and nested', '[{"a":{"__\\u0070roto__":{"isAuthenticated":true}}}]'],
   ])('S31: refuses a __proto__ key %s and leaves Object.prototype untouched', (_label, json) => {
     const before = prototypeNames();
     expect(decodeValue(json)).toBeUndefined();

@@ -1,3 +1,4 @@
+import { messageOf } from '../errors/error-message.js';
 import { SessionSerializationError } from '../errors/session-serialization.error.js';
 
 /** Deepest nesting a saved value may have. Far beyond real session data, far below a stack overflow. */
@@ -14,14 +15,19 @@ function dropProtoKey(key: string, value: unknown): unknown {
   return key === '__proto__' ? undefined : value;
 }
 
+/** Whether JSON text could hold a `__proto__` key: literally, or spelled with `\u` escapes. */
+function mayHoldProtoKey(json: string): boolean {
+  return json.includes('__proto__') || json.includes('\\u');
+}
+
 /**
  * Parses one stored JSON value, or `undefined` when it is not valid JSON or holds a `__proto__` key at
- * any depth: such a record was not written by this library and is no session (S25, S31). The slow,
- * checking parse runs only when the text contains the key at all.
+ * any depth: such a record was not written by this library and is no session (S25, S31). The slower,
+ * checking parse runs only when the text could contain the key at all (escapes included).
  */
 export function decodeValue(json: string): { value: unknown } | undefined {
   try {
-    return { value: json.includes(PROTO_KEY) ? JSON.parse(json, rejectProtoKey) : JSON.parse(json) };
+    return { value: mayHoldProtoKey(json) ? JSON.parse(json, rejectProtoKey) : JSON.parse(json) };
   } catch {
     return undefined;
   }
@@ -59,12 +65,12 @@ export function encodeValue(key: string, value: unknown): string | undefined {
   } catch (error) {
     const reason =
       error instanceof RangeError
-        ? `it is nested too deeply (the limit is ${MAX_DEPTH} levels)`
+        ? `it is nested too deeply or too large to serialize (${error.message})`
         : error instanceof TypeError && /BigInt/i.test(error.message)
           ? 'it contains a BigInt'
           : error instanceof TypeError && /circular/i.test(error.message)
             ? 'it contains a circular reference'
-            : `JSON.stringify failed (${error instanceof Error ? error.message : String(error)})`;
+            : `JSON.stringify failed (${messageOf(error)})`;
     throw new SessionSerializationError(key, reason, { cause: error });
   }
   if (json !== undefined && json.length > MAX_DEPTH * 2 && depthOf(json) > MAX_DEPTH) {

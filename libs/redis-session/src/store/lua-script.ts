@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
+import { messageOf } from '../errors/error-message.js';
 
 /** A Redis client of either kind; both run scripts the same way. */
 export type RedisClient = Redis | Cluster;
@@ -23,7 +24,7 @@ export class LuaScript {
     try {
       return await client.evalsha(this.sha, 1, key, ...args);
     } catch (error) {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+      if (messageOf(error).startsWith('NOSCRIPT')) {
         return client.eval(this.source, 1, key, ...args);
       }
       throw error;

@@ -1,6 +1,9 @@
 import { RecordField, dataKeyOfField } from './record-fields.js';
 import type { SessionRecord } from './session-record.js';
 
+/** How far ahead of the store's clock a stored time may be before the record is refused. */
+const CLOCK_SKEW = 60_000;
+
 /** A positive safe integer from a stored string, or `undefined`. */
 function timeOf(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d{1,16}$/.test(text)) return undefined;
@@ -52,10 +55,12 @@ export function parseRecord(
         break;
     }
   }
-  if (createdAt === undefined || deadline === undefined) return undefined;
+  if (createdAt === undefined || deadline === undefined || deadline <= createdAt) return undefined;
   // The authenticated mark is a user ID with its login time; one without the other is not ours.
   if ((userId === undefined) !== (authenticatedAtText === undefined)) return undefined;
   if (authenticatedAtText !== undefined && authenticatedAt === undefined) return undefined;
+  // A login time in the future would satisfy @RecentLogin for ever (S29): not a record we wrote.
+  if (authenticatedAt !== undefined && authenticatedAt > now + CLOCK_SKEW) return undefined;
   if (userId === '') return undefined;
   return { createdAt, lastSeenAt, deadline, userId, authenticatedAt, fields, now, touched };
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { SessionStoreError } from '../errors/session-store.error.js';
 import type { RedisClient } from './lua-script.js';
+import { lastErrorOf } from './redis-error-log.js';
 import { RedisSessionRepository } from './redis-session.repository.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -17,6 +18,7 @@ export function describeClient(client: RedisClient): string {
  * turning every request into a 503.
  */
 export async function connectAndPreload(client: RedisClient, owned: boolean, timeoutMs: number): Promise<void> {
+  const lastError = lastErrorOf(client);
   try {
     if (owned && client.status === 'wait') await withTimeout(client.connect(), timeoutMs);
     await withTimeout(
@@ -24,18 +26,25 @@ export async function connectAndPreload(client: RedisClient, owned: boolean, tim
       timeoutMs,
     );
   } catch (error) {
-    const cause = error instanceof SessionStoreError && error.cause !== undefined ? error.cause : error;
+    const thrown = error instanceof SessionStoreError && error.cause !== undefined ? error.cause : error;
+    // ioredis rejects connect() with a bare "Connection is closed"; the error event before it says why.
+    const cause = lastError() ?? thrown;
     if (owned) client.disconnect();
     throw new SessionStoreError(`startup (connecting to ${describeClient(client)})`, cause);
   }
 }
 
-/** Closes a client the module created: politely, or at once if Redis does not answer. */
+/**
+ * Closes a client the module created: politely, or at once if Redis does not answer, and resolves when
+ * the socket is closed, so nothing of the module outlives the app.
+ */
 export async function closeClient(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   try {
     await withTimeout(client.quit(), 1_000);
   } catch {
     client.disconnect();
   }
+  await withTimeout(ended, 1_000).catch(() => client.disconnect());
 }

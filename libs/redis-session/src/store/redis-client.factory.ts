@@ -2,6 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConnection } from '../options/redis-session-options.interface.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import type { RedisClient } from './lua-script.js';
+import { logConnectionErrors } from './redis-error-log.js';
 
 /** The client the Redis store uses, and whether the module created it (and so must close it). */
 export interface SessionRedisConnection {
@@ -41,5 +42,6 @@ export function createRedisConnection(options: ResolvedSessionOptions): SessionR
   if (isRedisClient(redis)) return { client: redis, owned: false };
   const defaults = clientDefaults(options);
   const client = typeof redis === 'string' ? new Redis(redis, defaults) : new Redis({ ...defaults, ...redis });
+  logConnectionErrors(client);
   return { client, owned: true };
 }

@@ -1,0 +1,294 @@
+import { Controller, Get, Injectable, Module, Post, Res, type INestApplication } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import {
+  AuthGuard,
+  Public,
+  REDIS_SESSION_CLIENT,
+  RedisSessionModule,
+  Session,
+  SessionConfigurationError,
+  SessionModule,
+  SessionStoreError,
+  type RedisSessionModuleOptions,
+  type RedisSessionOptionsFactory,
+} from 'nest-redis-session';
+import request from 'supertest';
+import { cookieFrom, setCookieFor } from './support/cookies.js';
+import { FixtureController } from './support/fixture.controller.js';
+import { RedisServer } from './support/redis-server.js';
+import { ADAPTERS, adapterOf, createTestApp, TEST_SECRET } from './support/test-app.js';
+
+type Server = Parameters<typeof request>[0];
+const serverOf = (app: INestApplication): Server => app.getHttpServer() as Server;
+
+@Controller('global')
+class GloballyGuardedController {
+  @Get('me')
+  me(@Session() session: Session): object {
+    return { userId: session.userId };
+  }
+
+  @Public()
+  @Post('login')
+  async login(@Session() session: Session): Promise<object> {
+    await session.login('global-user');
+    return { ok: true };
+  }
+}
+
+@Controller('raw')
+class RawResponseController {
+  @Public()
+  @Post('own-response')
+  async ownResponse(
+    @Session() session: Session<{ note?: string }>,
+    @Res() response: { status(code: number): unknown },
+  ): Promise<void> {
+    session.data.note = 'written before the handler sent the response';
+    await session.save();
+    const reply = response as unknown as { status(code: number): { send(body: unknown): void } };
+    reply.status(201).send({ ok: true });
+  }
+}
+
+@Injectable()
+class OptionsFromClass implements RedisSessionOptionsFactory {
+  static url = '';
+  createRedisSessionOptions(): RedisSessionModuleOptions {
+    return { redis: OptionsFromClass.url, secrets: [TEST_SECRET] };
+  }
+}
+
+@Module({ providers: [{ provide: 'SESSION_URL', useFactory: () => OptionsFromClass.url }], exports: ['SESSION_URL'] })
+class ConfigModule {}
+
+describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
+  let redis: RedisServer;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    OptionsFromClass.url = redis.url;
+  });
+
+  afterAll(async () => {
+    await redis?.destroy();
+  });
+
+  it('forRootAsync with useFactory and inject works, and SessionModule is the same module', async () => {
+    expect(SessionModule).toBe(RedisSessionModule);
+    const app = await createTestApp(adapter, {
+      imports: [
+        SessionModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: ['SESSION_URL'],
+          useFactory: (url: string) => ({ redis: url, secrets: [TEST_SECRET] }),
+        }),
+      ],
+      controllers: [FixtureController],
+    });
+    try {
+      const cookie = cookieFrom(await request(serverOf(app)).post('/login').send({ userId: 'async' }).expect(201));
+      await request(serverOf(app)).get('/private').set('Cookie', cookie).expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('forRootAsync with useClass works', async () => {
+    const app = await createTestApp(adapter, {
+      imports: [RedisSessionModule.forRootAsync({ useClass: OptionsFromClass })],
+      controllers: [FixtureController],
+    });
+    try {
+      await request(serverOf(app)).post('/login').send({ userId: 'class' }).expect(201);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('rejects bad options at compile() with one line per problem', async () => {
+    const compiling = Test.createTestingModule({
+      imports: [RedisSessionModule.forRoot({ secrets: ['too-short'], idleTimeout: -1, keyPrefix: 'a*' })],
+    }).compile();
+    await expect(compiling).rejects.toBeInstanceOf(SessionConfigurationError);
+    await expect(compiling).rejects.toThrow(/secrets.*32 characters[\s\S]*idleTimeout[\s\S]*keyPrefix/);
+  });
+
+  it('closes the connection it created on shutdown', async () => {
+    const app = await createTestApp(adapter, {
+      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
+    });
+    const client = app.get<Redis>(REDIS_SESSION_CLIENT);
+    expect(client.status).toBe('ready');
+    await app.close();
+    expect(client.status).toBe('end');
+  });
+
+  it('never closes a client the app passed in', async () => {
+    const own = new Redis(redis.port, '127.0.0.1');
+    const app = await createTestApp(adapter, {
+      imports: [RedisSessionModule.forRoot({ redis: own, secrets: [TEST_SECRET] })],
+      controllers: [FixtureController],
+    });
+    await request(serverOf(app)).post('/login').send({ userId: 'own-client' }).expect(201);
+    await app.close();
+    expect(own.status).toBe('ready');
+    expect(await own.ping()).toBe('PONG');
+    own.disconnect();
+  });
+
+  /** Builds and starts an app that is expected not to start; returns what it threw. */
+  async function startupError(options: RedisSessionModuleOptions): Promise<unknown> {
+    const moduleRef = await Test.createTestingModule({ imports: [RedisSessionModule.forRoot(options)] }).compile();
+    const app = moduleRef.createNestApplication(adapterOf(adapter), { logger: false });
+    try {
+      await app.init();
+    } catch (error) {
+      return error;
+    } finally {
+      await app.close().catch(() => undefined);
+    }
+    throw new Error('the app started');
+  }
+
+  it('S38: an unreachable Redis fails startup with a clear error that keeps the real cause', async () => {
+    const error = await startupError({ redis: 'redis://127.0.0.1:1', secrets: [TEST_SECRET] });
+    expect(error).toBeInstanceOf(SessionStoreError);
+    expect(String(error)).toMatch(/startup \(connecting to 127\.0\.0\.1:1\) failed: connect ECONNREFUSED/);
+  });
+
+  it('S38: a wrong password fails startup with a clear error that shows no password', async () => {
+    const secured = await RedisServer.start({ args: ['--requirepass', 'right-password'] });
+    try {
+      const error = await startupError({ redis: `redis://:wrong@127.0.0.1:${secured.port}`, secrets: [TEST_SECRET] });
+      expect(error).toBeInstanceOf(SessionStoreError);
+      expect(String(error)).toMatch(/WRONGPASS|invalid username-password/i);
+      expect(String(error)).not.toMatch(/right-password|:wrong@/);
+    } finally {
+      await secured.destroy();
+    }
+  });
+
+  it('AuthGuard as APP_GUARD protects every route but @Public() ones', async () => {
+    const app = await createTestApp(adapter, {
+      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
+      controllers: [GloballyGuardedController],
+      providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
+    });
+    try {
+      await request(serverOf(app)).get('/global/me').expect(401);
+      const cookie = cookieFrom(await request(serverOf(app)).post('/global/login').expect(201));
+      const me = await request(serverOf(app)).get('/global/me').set('Cookie', cookie).expect(200);
+      expect(me.body).toEqual({ userId: 'global-user' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a handler that sends its own response can save first with session.save()', async () => {
+    const app = await createTestApp(adapter, {
+      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
+      controllers: [RawResponseController, FixtureController],
+    });
+    try {
+      const response = await request(serverOf(app)).post('/raw/own-response').expect(201);
+      const cookie = cookieFrom(response);
+      const read = await request(serverOf(app)).get('/key/note').set('Cookie', cookie).expect(200);
+      expect(read.body.value).toMatch(/written before/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('globalInterceptor: false leaves @Session() routes without a session unless the interceptor is applied', async () => {
+    const app = await createTestApp(adapter, {
+      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], globalInterceptor: false })],
+      controllers: [FixtureController],
+    });
+    try {
+      const response = await request(serverOf(app)).get('/session');
+      expect(response.status).toBe(500);
+      // The guard loads the session itself, so guarded routes still work.
+      await request(serverOf(app)).get('/private').expect(401);
+    } finally {
+      await app.close();
+    }
+  });
+
+  describe('cookie attributes', () => {
+    let app: INestApplication;
+
+    afterEach(async () => {
+      await app?.close();
+    });
+
+    it('S10/S15: plain HTTP gets sid; HttpOnly; SameSite=Lax; Path=/; no Domain, no Secure; Cache-Control: no-store', async () => {
+      app = await createTestApp(adapter, {
+        imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
+        controllers: [FixtureController],
+      });
+      const response = await request(serverOf(app)).post('/set/a').send({ value: 1 }).expect(201);
+      const header = setCookieFor(response)!;
+      expect(header).toMatch(/^sid=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+      expect(response.headers['cache-control']).toBe('no-store');
+    });
+
+    it('S10/S12: behind a trusted proxy, HTTPS requests get __Host-sid with Secure; without trustProxy the header is ignored', async () => {
+      app = await createTestApp(adapter, {
+        imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], trustProxy: true })],
+        controllers: [FixtureController],
+      });
+      const secure = await request(serverOf(app))
+        .post('/set/a')
+        .set('X-Forwarded-Proto', 'https')
+        .send({ value: 1 })
+        .expect(201);
+      expect(setCookieFor(secure, '__Host-sid')).toMatch(/; Secure; SameSite=Lax$/);
+      const cookie = cookieFrom(secure, '__Host-sid');
+      const read = await request(serverOf(app))
+        .get('/key/a')
+        .set('X-Forwarded-Proto', 'https')
+        .set('Cookie', cookie)
+        .expect(200);
+      expect(read.body.value).toBe(1);
+      await app.close();
+
+      app = await createTestApp(adapter, {
+        imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
+        controllers: [FixtureController],
+      });
+      const untrusted = await request(serverOf(app))
+        .post('/set/a')
+        .set('X-Forwarded-Proto', 'https')
+        .send({ value: 1 })
+        .expect(201);
+      expect(setCookieFor(untrusted, 'sid')).not.toMatch(/Secure/);
+      expect(setCookieFor(untrusted, '__Host-sid')).toBeUndefined();
+    });
+
+    it('custom attributes are honoured and clearing repeats them (S16)', async () => {
+      app = await createTestApp(adapter, {
+        imports: [
+          RedisSessionModule.forRoot({
+            redis: redis.url,
+            secrets: [TEST_SECRET],
+            cookie: { name: 'app_session', path: '/', domain: 'example.test', sameSite: 'strict', secure: false },
+          }),
+        ],
+        controllers: [FixtureController],
+      });
+      const login = await request(serverOf(app)).post('/login').send({ userId: 'attrs' }).expect(201);
+      expect(setCookieFor(login, 'app_session')).toMatch(/; Path=\/; Domain=example\.test; HttpOnly; SameSite=Strict$/);
+      const logout = await request(serverOf(app))
+        .post('/logout')
+        .set('Cookie', cookieFrom(login, 'app_session'))
+        .expect(201);
+      expect(setCookieFor(logout, 'app_session')).toMatch(
+        /^app_session=; Path=\/; Domain=example\.test; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict$/,
+      );
+      expect(logout.headers['cache-control']).toBe('no-store');
+    });
+  });
+});
