@@ -157,7 +157,7 @@ describe.each(ADAPTERS)('bad input on %s', (adapter) => {
   describe('stored records the library did not write (S25, S31)', () => {
     async function tamperedRecord(write: (key: string) => Promise<unknown>): Promise<string> {
       const cookie = await signedIn();
-      const [key] = await inspector.keys('sess:*');
+      const [key] = await inspector.keys('sess:{*');
       await write(key!);
       return cookie;
     }

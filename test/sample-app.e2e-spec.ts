@@ -400,7 +400,7 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
       await signIn();
       await browser.post('/api/cart', { sku: 'tea', quantity: 2 });
       try {
-        const keys = await inspector.keys('sess:*');
+        const keys = await inspector.keys('sess:{*');
         expect(keys).toHaveLength(1);
         expect(await inspector.pttl(keys[0]!)).toBeGreaterThan(0);
       } finally {

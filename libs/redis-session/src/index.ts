@@ -5,8 +5,10 @@ export type { RedisSessionModuleAsyncOptions, RedisSessionOptionsFactory } from 
 export type {
   RedisConnection,
   RedisSessionModuleOptions,
+  DeviceRecordingOptions,
   SameSite,
   SessionCookieOptions,
+  SessionLimitPolicy,
   SessionStoreKind,
 } from './options/redis-session-options.interface.js';
 export type { ResolvedCookieOptions, ResolvedSessionOptions } from './options/resolved-session-options.js';
@@ -16,6 +18,10 @@ export { Session } from './decorators/session.decorator.js';
 export { Public } from './decorators/public.decorator.js';
 export { RecentLogin } from './decorators/recent-login.decorator.js';
 export type { SessionApi, SessionData } from './session/session.interface.js';
+export type { LoginOptions } from './session/session-context.js';
+
+export { SessionEvents } from './events/session-events.js';
+export type { SessionEvent, SessionEventType, SessionRejectionReason } from './events/session-event.interface.js';
 
 export { AuthGuard, type AuthFailureReason } from './guards/auth.guard.js';
 export { SessionInterceptor } from './interceptors/session.interceptor.js';
@@ -28,7 +34,9 @@ export type {
   LoadResult,
   MissingReason,
   NewSessionRecord,
+  SessionDevice,
   SessionRecord,
+  UserSessionSummary,
   WrittenTimes,
 } from './store/session-record.js';
 
@@ -40,3 +48,4 @@ export { SessionNotLoadedError } from './errors/session-not-loaded.error.js';
 export { SessionUnauthorizedException } from './errors/session-unauthorized.exception.js';
 export { SessionStoreUnavailableException } from './errors/session-store-unavailable.exception.js';
 export { SessionTooLargeException } from './errors/session-too-large.exception.js';
+export { TooManySessionsException } from './errors/too-many-sessions.exception.js';

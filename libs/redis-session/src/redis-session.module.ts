@@ -9,6 +9,7 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { SessionEvents } from './events/session-events.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { SessionInterceptor } from './interceptors/session.interceptor.js';
 import type { RedisSessionModuleOptions } from './options/redis-session-options.interface.js';
@@ -51,11 +52,14 @@ const providers: Provider[] = [
     useFactory: (connection: SessionRedisConnection | null) => connection?.client ?? null,
     inject: [SESSION_CONNECTION],
   },
+  SessionEvents,
   {
     provide: SessionRepository,
-    useFactory: (options: ResolvedSessionOptions, connection: SessionRedisConnection | null) =>
-      connection ? new RedisSessionRepository(connection.client, options) : new MemorySessionRepository(options),
-    inject: [REDIS_SESSION_OPTIONS, SESSION_CONNECTION],
+    useFactory: (options: ResolvedSessionOptions, connection: SessionRedisConnection | null, events: SessionEvents) =>
+      connection
+        ? new RedisSessionRepository(connection.client, options, events)
+        : new MemorySessionRepository(options, Date.now, events),
+    inject: [REDIS_SESSION_OPTIONS, SESSION_CONNECTION, SessionEvents],
   },
   SessionManager,
   AuthGuard,
@@ -71,6 +75,7 @@ const providers: Provider[] = [
 ];
 
 const exported = [
+  SessionEvents,
   REDIS_SESSION_OPTIONS,
   REDIS_SESSION_CLIENT,
   SessionRepository,

@@ -47,6 +47,23 @@ export interface SessionCookieOptions {
   maxAge?: number;
 }
 
+/** What `login()` does when a user already has `maxSessionsPerUser` sessions. */
+export type SessionLimitPolicy = 'evict-oldest' | 'reject';
+
+/** What `login()` records about the device, for `SessionRepository.listForUser()`. */
+export interface DeviceRecordingOptions {
+  /**
+   * Record the `User-Agent` header (first 256 characters).
+   * @default true
+   */
+  userAgent?: boolean;
+  /**
+   * Record the client's IP address (the first `X-Forwarded-For` entry with `trustProxy`, else the socket's).
+   * @default true
+   */
+  ip?: boolean;
+}
+
 /** Where sessions are kept. */
 export type SessionStoreKind = 'redis' | 'memory';
 
@@ -119,6 +136,19 @@ export interface RedisSessionModuleOptions {
    * @default 1_000
    */
   commandTimeout?: number;
+  /**
+   * Most signed-in sessions one user may have at once. Unset: no limit. Enforced atomically at `login()`.
+   * @default undefined
+   */
+  maxSessionsPerUser?: number;
+  /**
+   * At the limit, `'evict-oldest'` signs out the user's oldest session; `'reject'` refuses the login with
+   * `TooManySessionsException` (409).
+   * @default 'evict-oldest'
+   */
+  onSessionLimit?: SessionLimitPolicy;
+  /** Device facts `login()` records for device lists. */
+  device?: DeviceRecordingOptions;
   /**
    * Register `SessionInterceptor` as a global interceptor. Turn off only to apply it per controller.
    * @default true

@@ -54,6 +54,9 @@ describe('resolveSessionOptions', () => {
         maxSessionBytes: 65_536,
         commandTimeout: 1_000,
         globalInterceptor: true,
+        maxSessionsPerUser: 0,
+        onSessionLimit: 'evict-oldest',
+        device: { userAgent: true, ip: true },
       });
     });
 

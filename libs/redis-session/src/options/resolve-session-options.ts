@@ -134,5 +134,11 @@ export function resolveSessionOptions(raw: RedisSessionModuleOptions | undefined
     maxSessionBytes: raw.maxSessionBytes ?? SESSION_DEFAULTS.maxSessionBytes,
     commandTimeout: raw.commandTimeout ?? SESSION_DEFAULTS.commandTimeout,
     globalInterceptor: raw.globalInterceptor ?? SESSION_DEFAULTS.globalInterceptor,
+    maxSessionsPerUser: raw.maxSessionsPerUser ?? 0,
+    onSessionLimit: raw.onSessionLimit ?? SESSION_DEFAULTS.onSessionLimit,
+    device: Object.freeze({
+      userAgent: raw.device?.userAgent ?? SESSION_DEFAULTS.recordUserAgent,
+      ip: raw.device?.ip ?? SESSION_DEFAULTS.recordIp,
+    }),
   });
 }

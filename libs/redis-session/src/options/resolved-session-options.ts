@@ -1,4 +1,9 @@
-import type { RedisConnection, SameSite, SessionStoreKind } from './redis-session-options.interface.js';
+import type {
+  RedisConnection,
+  SameSite,
+  SessionLimitPolicy,
+  SessionStoreKind,
+} from './redis-session-options.interface.js';
 
 /** Cookie attributes with every default applied. */
 export interface ResolvedCookieOptions {
@@ -28,4 +33,8 @@ export interface ResolvedSessionOptions {
   readonly maxSessionBytes: number;
   readonly commandTimeout: number;
   readonly globalInterceptor: boolean;
+  /** `0`: no limit. */
+  readonly maxSessionsPerUser: number;
+  readonly onSessionLimit: SessionLimitPolicy;
+  readonly device: { readonly userAgent: boolean; readonly ip: boolean };
 }

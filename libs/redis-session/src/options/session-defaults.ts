@@ -18,5 +18,8 @@ export const SESSION_DEFAULTS = {
   maxSessionBytes: 64 * 1024,
   commandTimeout: 1_000,
   globalInterceptor: true,
+  onSessionLimit: 'evict-oldest',
+  recordUserAgent: true,
+  recordIp: true,
   minimumSecretLength: 32,
 } as const;

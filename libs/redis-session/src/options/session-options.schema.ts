@@ -15,7 +15,12 @@ import {
 } from 'class-validator';
 import { SESSION_DEFAULTS } from './session-defaults.js';
 import { needs } from './option-message.js';
-import type { RedisConnection, SameSite, SessionStoreKind } from './redis-session-options.interface.js';
+import type {
+  RedisConnection,
+  SameSite,
+  SessionLimitPolicy,
+  SessionStoreKind,
+} from './redis-session-options.interface.js';
 
 /** RFC 6265 cookie-name token characters. */
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -154,4 +159,30 @@ export class SessionOptionsSchema {
   @IsOptional()
   @IsBoolean(needs('true or false'))
   globalInterceptor?: boolean;
+
+  @IsOptional()
+  @IsInt(needs('a whole number of sessions'))
+  @Min(1, needs('at least 1'))
+  @Max(10_000, needs('at most 10000'))
+  maxSessionsPerUser?: number;
+
+  @IsOptional()
+  @IsIn(['evict-oldest', 'reject'], needs("'evict-oldest' or 'reject'"))
+  onSessionLimit?: SessionLimitPolicy;
+
+  @IsOptional()
+  @ValidateBy(
+    {
+      name: 'isPlainObject',
+      validator: {
+        validate: (v: unknown) =>
+          typeof v === 'object' &&
+          v !== null &&
+          !Array.isArray(v) &&
+          Object.entries(v).every(([k, flag]) => (k === 'userAgent' || k === 'ip') && typeof flag === 'boolean'),
+      },
+    },
+    needs('{ userAgent?: boolean, ip?: boolean }'),
+  )
+  device?: object;
 }

@@ -1,28 +1,35 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { messageOf } from '../errors/error-message.js';
+import type { SessionEvents } from '../events/session-events.js';
+import type { SessionRejectionReason } from '../events/session-event.interface.js';
+import { TooManySessionsException } from '../errors/too-many-sessions.exception.js';
+import { clientIpOf, userAgentOf } from '../http/client-address.js';
 import { SessionStoreUnavailableException } from '../errors/session-store-unavailable.exception.js';
 import { SessionTooLargeException } from '../errors/session-too-large.exception.js';
 import { appendSetCookie, headersSent, isSecureRequest } from '../http/http-adapter.js';
 import { readCookieValues } from '../http/cookie-header.js';
 import { serializeSetCookie, type CookieDirective } from '../http/set-cookie.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
-import type { NewSessionRecord, SessionRecord } from '../store/session-record.js';
+import type { NewSessionRecord, SessionDevice, SessionRecord } from '../store/session-record.js';
 import type { SessionRepository } from '../store/session.repository.js';
 import { decodeValue, encodeValue } from './session-data.codec.js';
 import { SessionHandle } from './session-handle.js';
-import { generateSessionId, publicIdOf, type CookieSigner } from './session-id.js';
+import { generateSessionId, isWellFormedId, publicIdOf, type CookieSigner } from './session-id.js';
 
 /** What every request's context needs from the module, built once at bootstrap. */
 export interface SessionRuntime {
   readonly options: ResolvedSessionOptions;
   readonly repository: SessionRepository;
   readonly signer: CookieSigner;
+  readonly events: SessionEvents;
 }
 
-/** Why a request that carried a cookie ended up without its session. */
-export type RejectionReason =
-  'malformed-cookie' | 'bad-signature' | 'ambiguous-cookie' | 'unknown' | 'expired' | 'malformed-record';
+/** Options of `login()`. */
+export interface LoginOptions {
+  /** Labels for the device list (`listForUser`), such as `{ device: 'laptop' }`. Strings only, 1 KiB at most. */
+  metadata?: Record<string, string>;
+}
 
 const logger = new Logger('RedisSession');
 
@@ -44,6 +51,7 @@ export class SessionContext {
   private deadline = 0;
   private userIdValue: string | undefined;
   private authenticatedAtValue: number | undefined;
+  private device: SessionDevice = {};
   /** JSON of every data key as last loaded or written: the baseline for "what changed". */
   private baseline = new Map<string, string>();
   private dataValue: Record<string, unknown> = {};
@@ -53,7 +61,7 @@ export class SessionContext {
   private loading: Promise<SessionHandle> | undefined;
   private handleValue: SessionHandle | undefined;
   /** Why the cookie the request carried did not give a session, if it did not. */
-  rejection: RejectionReason | undefined;
+  rejection: SessionRejectionReason | 'expired' | undefined;
   /** Whether the request came over TLS (or a trusted proxy said so). */
   readonly secure: boolean;
   /** The cookie name this request uses (`__Host-` on secure requests by default). */
@@ -86,14 +94,40 @@ export class SessionContext {
       const publicId = publicIdOf(id);
       const result = await this.store(() => this.runtime.repository.load(publicId));
       if (result.record) {
-        if (this.adopt(id, publicId, result.record)) return this.createHandle();
-        this.rejection = 'malformed-record';
+        if (!this.adopt(id, publicId, result.record)) {
+          this.reject('malformed-record', publicId);
+        } else if (result.record.touched && result.record.userId !== undefined && !(await this.stillIndexed())) {
+          this.reject('not-indexed', publicId, result.record.userId);
+          await this.store(() => this.runtime.repository.delete(publicId));
+        } else {
+          return this.createHandle();
+        }
+      } else if (result.missing === 'expired') {
+        this.rejection = 'expired';
+        this.runtime.events.emit({ type: 'expired', publicId, userId: undefined, reason: result.expiredBy ?? 'idle' });
       } else {
-        this.rejection = result.missing === 'malformed' ? 'malformed-record' : result.missing;
+        this.reject(result.missing === 'malformed' ? 'malformed-record' : 'unknown', publicId);
       }
     }
     this.startFresh();
     return this.createHandle();
+  }
+
+  /**
+   * Whether the signed-in session is still in its user's index. Asked only when the store refreshed the
+   * idle timer (every `touchAfter`), so it costs one command per touch, not per request. A session missing
+   * from the index (the index was evicted, or a crash came between two steps) is refused: "sign out
+   * everywhere" can only miss what the index misses, so a failing index must fail closed.
+   */
+  private async stillIndexed(): Promise<boolean> {
+    const userId = this.userIdValue!;
+    const publicId = this.publicIdValue!;
+    return this.store(() => this.runtime.repository.indexHas(userId, publicId));
+  }
+
+  private reject(reason: SessionRejectionReason, publicId: string | undefined, userId?: string): void {
+    this.rejection = reason;
+    this.runtime.events.emit({ type: 'rejected', publicId, userId, reason });
   }
 
   private createHandle(): SessionHandle {
@@ -114,7 +148,13 @@ export class SessionContext {
       if (id !== undefined) ids.add(id);
     }
     if (ids.size === 1) return ids.values().next().value;
-    this.rejection = ids.size > 1 ? 'ambiguous-cookie' : 'bad-signature';
+    if (ids.size > 1) {
+      this.reject('ambiguous-cookie', undefined);
+    } else {
+      // Name the claimed session if the value has the shape of ours: apps can alert on ID guessing.
+      const claimed = values.map((value) => value.slice(0, value.indexOf('.'))).find(isWellFormedId);
+      this.reject(claimed ? 'bad-signature' : 'malformed-cookie', claimed ? publicIdOf(claimed) : undefined);
+    }
     return undefined;
   }
 
@@ -134,6 +174,7 @@ export class SessionContext {
     this.deadline = record.deadline;
     this.userIdValue = record.userId;
     this.authenticatedAtValue = record.authenticatedAt;
+    this.device = record.device;
     this.baseline = new Map(record.fields);
     this.dataValue = data;
     // A persistent cookie follows the idle timer: re-send it when the store refreshed the timer.
@@ -154,6 +195,7 @@ export class SessionContext {
     this.deadline = now + this.runtime.options.absoluteTimeout;
     this.userIdValue = undefined;
     this.authenticatedAtValue = undefined;
+    this.device = {};
     this.baseline = new Map();
     this.dataValue = {};
   }
@@ -206,7 +248,7 @@ export class SessionContext {
   }
 
   /** See `SessionApi.login`. */
-  async login(userId: string, data?: object): Promise<void> {
+  async login(userId: string, data?: object, options: LoginOptions = {}): Promise<void> {
     if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
       throw new TypeError('login(userId): userId must be a non-empty string of at most 256 characters');
     }
@@ -216,8 +258,30 @@ export class SessionContext {
         if (key !== '__proto__') target[key] = (data as Record<string, unknown>)[key];
       }
     }
+    const fields = this.encodeAll();
+    const { maxSessionsPerUser } = this.runtime.options;
+    // Members whose records are gone must not count against the limit (or be chosen for eviction).
+    if (maxSessionsPerUser > 0) await this.store(() => this.runtime.repository.liveSessions(userId));
     // A login starts a new session: new ID, new absolute lifetime, new authentication time.
-    await this.rotate({ fields: this.encodeAll(), userId });
+    const previous = this.publicIdValue;
+    await this.rotate({ fields, userId, device: this.deviceFacts(options) });
+    this.runtime.events.emit({
+      type: 'authenticated',
+      publicId: this.publicIdValue,
+      userId,
+      reason: undefined,
+      previousPublicId: previous,
+    });
+  }
+
+  /** What the app chose to record about the device at login. */
+  private deviceFacts(options: LoginOptions): SessionDevice {
+    const { device, trustProxy } = this.runtime.options;
+    return {
+      ...(device.userAgent ? { userAgent: userAgentOf(this.request) } : {}),
+      ...(device.ip ? { ip: clientIpOf(this.request, trustProxy) } : {}),
+      ...(options.metadata ? { metadata: { ...options.metadata } } : {}),
+    };
   }
 
   /** See `SessionApi.regenerate`. */
@@ -228,21 +292,38 @@ export class SessionContext {
       this.publicIdValue = undefined;
       return;
     }
+    const previous = this.publicIdValue;
     await this.rotate({
       fields: this.encodeAll(),
       createdAt: this.createdAtValue,
       deadline: this.deadline,
       userId: this.userIdValue,
       authenticatedAt: this.authenticatedAt,
+      device: this.device,
+    });
+    this.runtime.events.emit({
+      type: 'regenerated',
+      publicId: this.publicIdValue,
+      userId: this.userIdValue,
+      reason: undefined,
+      previousPublicId: previous,
     });
   }
 
   /** See `SessionApi.logout` / `SessionApi.destroy`. */
   async destroy(reason: 'logout' | 'destroy'): Promise<void> {
     const publicId = this.publicIdValue;
+    const userId = this.userIdValue;
     if (this.stored && publicId !== undefined) {
-      await this.store(() => this.runtime.repository.delete(publicId));
+      const { repository } = this.runtime;
+      await this.store(() =>
+        Promise.all([
+          repository.delete(publicId),
+          userId === undefined ? undefined : repository.indexRemove(userId, [publicId]),
+        ]),
+      );
       logger.debug(`session ${publicId} ended (${reason})`);
+      this.runtime.events.emit({ type: 'destroyed', publicId, userId, reason });
     }
     const hadCookie =
       this.request.headers.cookie?.includes(this.cookieName) === true || this.cookieDirective?.kind === 'set';
@@ -342,19 +423,37 @@ export class SessionContext {
     this.deadline = times.deadline;
     this.baseline = fields;
     this.cookieDirective = { kind: 'set', value: this.runtime.signer.sign(this.id!), maxAgeMs: undefined };
+    this.runtime.events.emit({ type: 'created', publicId, userId: undefined, reason: undefined });
   }
 
   /**
-   * Moves the session to a new ID: the new record is written first ("must not exist"), then the old one
-   * deleted, so a failure leaves the old session as it was (S17, S26). Both keys are single-slot writes.
+   * Moves the session to a new ID. Order matters, and every step touches one key (one cluster slot):
+   * 1. the new record is written ("must not exist");
+   * 2. a signed-in session is added to its user's index, where the per-user limit is enforced atomically
+   *    (refused: the new record is deleted and the old session stays as it was);
+   * 3. sessions the limit evicted are deleted;
+   * 4. the old record is deleted and dropped from its user's index.
+   * A failure at any step leaves no signed-in session that the index does not know (S17, S26).
    */
   private async rotate(next: NewSessionRecord): Promise<void> {
+    const { repository } = this.runtime;
     const previous = this.stored ? this.publicIdValue : undefined;
+    const previousUser = this.userIdValue;
     const id = generateSessionId();
     const publicId = publicIdOf(id);
-    const times = await this.store(() => this.runtime.repository.create(publicId, next));
+    const times = await this.store(() => repository.create(publicId, next));
     if (times === undefined) throw new SessionStoreUnavailableException(new Error('session ID collision'));
-    if (previous !== undefined) await this.store(() => this.runtime.repository.delete(previous));
+    if (next.userId !== undefined)
+      await this.index(next.userId, publicId, times.deadline, previousUser === next.userId ? previous : undefined);
+    if (previous !== undefined) {
+      const dropFromIndex = previousUser !== undefined && previousUser !== next.userId;
+      await this.store(() =>
+        Promise.all([
+          repository.delete(previous),
+          dropFromIndex ? repository.indexRemove(previousUser, [previous]) : undefined,
+        ]),
+      );
+    }
     this.id = id;
     this.publicIdValue = publicId;
     this.stored = true;
@@ -364,8 +463,30 @@ export class SessionContext {
     this.deadline = times.deadline;
     this.userIdValue = next.userId;
     this.authenticatedAtValue = times.authenticatedAt;
+    this.device = next.device ?? {};
     this.baseline = new Map(next.fields);
     this.cookieDirective = { kind: 'set', value: this.runtime.signer.sign(id), maxAgeMs: undefined };
+  }
+
+  /** Steps 2 and 3 of `rotate`: index the new session under the per-user limit. */
+  private async index(userId: string, publicId: string, deadline: number, replaces: string | undefined): Promise<void> {
+    const { repository, options } = this.runtime;
+    const indexed = await this.store(() =>
+      repository.indexAdd(userId, publicId, deadline, {
+        limit: options.maxSessionsPerUser,
+        policy: options.onSessionLimit,
+        replaces,
+      }),
+    );
+    if (!indexed.added) {
+      await this.store(() => repository.delete(publicId));
+      throw new TooManySessionsException(options.maxSessionsPerUser);
+    }
+    if (indexed.evicted.length === 0) return;
+    await this.store(() => Promise.all(indexed.evicted.map((member) => repository.deleteOwned(member, userId))));
+    for (const member of indexed.evicted) {
+      this.runtime.events.emit({ type: 'evicted', publicId: member, userId, reason: 'session-limit' });
+    }
   }
 
   /** Runs a store call; any failure or timeout becomes a 503 that leaves the cookie alone (S30). */

@@ -1,4 +1,4 @@
-import type { SessionContext } from './session-context.js';
+import type { LoginOptions, SessionContext } from './session-context.js';
 import type { SessionApi, SessionData } from './session.interface.js';
 
 /**
@@ -54,8 +54,8 @@ export class SessionHandle<T extends object = SessionData> implements SessionApi
     return at === undefined ? undefined : new Date(at);
   }
 
-  login(userId: string, data?: Partial<T>): Promise<void> {
-    return this.#context.login(userId, data);
+  login(userId: string, data?: Partial<T>, options?: LoginOptions): Promise<void> {
+    return this.#context.login(userId, data, options);
   }
 
   logout(): Promise<void> {

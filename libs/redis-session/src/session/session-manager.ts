@@ -1,4 +1,5 @@
 import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { SessionEvents } from '../events/session-events.js';
 import { rawRequestOf } from '../http/http-adapter.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
@@ -15,8 +16,12 @@ import { CookieSigner } from './session-id.js';
 export class SessionManager {
   private readonly runtime: SessionRuntime;
 
-  constructor(@Inject(REDIS_SESSION_OPTIONS) options: ResolvedSessionOptions, repository: SessionRepository) {
-    this.runtime = { options, repository, signer: new CookieSigner(options.secrets) };
+  constructor(
+    @Inject(REDIS_SESSION_OPTIONS) options: ResolvedSessionOptions,
+    repository: SessionRepository,
+    events: SessionEvents,
+  ) {
+    this.runtime = { options, repository, signer: new CookieSigner(options.secrets), events };
   }
 
   /** The request's session context, created on first use. */

@@ -1,3 +1,5 @@
+import type { LoginOptions } from './session-context.js';
+
 /**
  * The shape of session data, empty by default. Apps describe theirs by declaration merging, as with
  * express-session:
@@ -39,9 +41,11 @@ export interface SessionApi<T extends object = SessionData> {
   readonly authenticatedAt: Date | undefined;
   /**
    * Signs a user in: issues a new session ID (against fixation, S17), keeps the data and merges `data`
-   * into it, deletes the old record, and marks the session authenticated. Written at once.
+   * into it, deletes the old record, and marks the session authenticated. Written at once. Records the
+   * device (user agent, IP, `options.metadata`) for `SessionRepository.listForUser()`, and enforces
+   * `maxSessionsPerUser` (throws `TooManySessionsException` under `onSessionLimit: 'reject'`).
    */
-  login(userId: string, data?: Partial<T>): Promise<void>;
+  login(userId: string, data?: Partial<T>, options?: LoginOptions): Promise<void>;
   /** Signs out: deletes the record at once and clears the cookie. The handle becomes a new, empty session. */
   logout(): Promise<void>;
   /** Issues a new session ID, keeping data, login and deadlines (use after a privilege change). */

@@ -1,6 +1,15 @@
+import type { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
-import type { FieldChanges, LoadResult, NewSessionRecord, WrittenTimes } from './session-record.js';
-import { SessionRepository } from './session.repository.js';
+import type {
+  FieldChanges,
+  IndexAddResult,
+  LoadResult,
+  NewSessionRecord,
+  SessionDevice,
+  SessionMetadata,
+  WrittenTimes,
+} from './session-record.js';
+import { EXPIRED_GRACE, SessionRepository, userIndexIdOf, type IndexAddOptions } from './session.repository.js';
 
 /** A clock in milliseconds since the epoch; tests pass their own to move time without waiting. */
 export type Clock = () => number;
@@ -11,8 +20,16 @@ interface MemoryEntry {
   readonly deadline: number;
   readonly userId: string | undefined;
   readonly authenticatedAt: number | undefined;
+  readonly device: SessionDevice;
   readonly fields: Map<string, string>;
   /** Stands for the Redis key's TTL: past it, the entry is gone as if Redis had expired it. */
+  expiresAt: number;
+}
+
+interface MemoryIndex {
+  /** publicId → absolute deadline (the sorted set's score). */
+  readonly members: Map<string, number>;
+  /** Stands for the index key's TTL: the latest member's deadline. */
   expiresAt: number;
 }
 
@@ -21,18 +38,21 @@ const SWEEP_EVERY = 1_000;
 
 /**
  * Sessions in this process's memory, with the Redis store's semantics: the same idle and absolute
- * deadlines, TTL-like expiry, create-only-if-absent and update-only-if-present (no resurrection).
- * For tests and zero-setup demos; sessions are lost on restart and not shared between processes.
+ * deadlines, TTL-like expiry, create-only-if-absent and update-only-if-present (no resurrection), and the
+ * same per-user index with its atomic limit. For tests and zero-setup demos; sessions are lost on restart
+ * and not shared between processes.
  */
 export class MemorySessionRepository extends SessionRepository {
   private readonly entries = new Map<string, MemoryEntry>();
+  private readonly indexes = new Map<string, MemoryIndex>();
   private writesSinceSweep = 0;
 
   constructor(
-    private readonly options: ResolvedSessionOptions,
+    options: ResolvedSessionOptions,
     private readonly clock: Clock = Date.now,
+    events?: SessionEvents,
   ) {
-    super();
+    super(options, events);
   }
 
   /** Number of live sessions (for tests and diagnostics). */
@@ -47,7 +67,7 @@ export class MemorySessionRepository extends SessionRepository {
     if (!entry) return Promise.resolve({ missing: 'unknown' });
     if (now >= entry.deadline || now >= entry.lastSeenAt + this.options.idleTimeout) {
       this.entries.delete(publicId);
-      return Promise.resolve({ missing: 'expired' });
+      return Promise.resolve({ missing: 'expired', expiredBy: now >= entry.deadline ? 'absolute' : 'idle' });
     }
     const touched = now - entry.lastSeenAt >= this.options.touchAfter;
     if (touched) this.touch(entry, now);
@@ -58,6 +78,7 @@ export class MemorySessionRepository extends SessionRepository {
         deadline: entry.deadline,
         userId: entry.userId,
         authenticatedAt: entry.authenticatedAt,
+        device: entry.device,
         // A copy, as a store over the network would hand out.
         fields: new Map(entry.fields),
         now,
@@ -79,6 +100,7 @@ export class MemorySessionRepository extends SessionRepository {
       deadline,
       userId: record.userId,
       authenticatedAt,
+      device: { ...record.device },
       fields: new Map(record.fields),
       expiresAt: 0,
     };
@@ -109,6 +131,69 @@ export class MemorySessionRepository extends SessionRepository {
     return Promise.resolve(existed);
   }
 
+  deleteOwned(publicId: string, userId: string): Promise<boolean> {
+    const entry = this.live(publicId, this.clock());
+    if (entry?.userId !== userId) return Promise.resolve(false);
+    this.entries.delete(publicId);
+    return Promise.resolve(true);
+  }
+
+  readMetadata(publicIds: readonly string[]): Promise<(SessionMetadata | undefined)[]> {
+    const now = this.clock();
+    return Promise.resolve(
+      publicIds.map((publicId) => {
+        const entry = this.live(publicId, now);
+        if (!entry) return undefined;
+        const { createdAt, lastSeenAt, deadline, userId, device } = entry;
+        return { createdAt, lastSeenAt, deadline, userId, device };
+      }),
+    );
+  }
+
+  indexAdd(userId: string, publicId: string, deadline: number, options: IndexAddOptions): Promise<IndexAddResult> {
+    const now = this.clock();
+    const index = this.liveIndex(userId, now) ?? { members: new Map<string, number>(), expiresAt: 0 };
+    for (const [member, score] of index.members) if (score <= now) index.members.delete(member);
+    if (options.replaces !== undefined) index.members.delete(options.replaces);
+    const evicted: string[] = [];
+    if (options.limit > 0 && !index.members.has(publicId)) {
+      const excess = index.members.size - options.limit + 1;
+      if (excess > 0) {
+        if (options.policy === 'reject') return Promise.resolve({ added: false, members: [...index.members.keys()] });
+        const oldest = [...index.members].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, excess);
+        for (const [member] of oldest) {
+          index.members.delete(member);
+          evicted.push(member);
+        }
+      }
+    }
+    index.members.set(publicId, deadline);
+    index.expiresAt = Math.max(...index.members.values());
+    this.indexes.set(userIndexIdOf(userId), index);
+    return Promise.resolve({ added: true, evicted });
+  }
+
+  indexRemove(userId: string, publicIds: readonly string[]): Promise<void> {
+    const index = this.liveIndex(userId, this.clock());
+    if (index) {
+      for (const publicId of publicIds) index.members.delete(publicId);
+      if (index.members.size === 0) this.indexes.delete(userIndexIdOf(userId));
+    }
+    return Promise.resolve();
+  }
+
+  indexMembers(userId: string): Promise<string[]> {
+    const now = this.clock();
+    const index = this.liveIndex(userId, now);
+    return Promise.resolve(
+      index ? [...index.members].filter(([, score]) => score > now).map(([member]) => member) : [],
+    );
+  }
+
+  indexHas(userId: string, publicId: string): Promise<boolean> {
+    return Promise.resolve(this.liveIndex(userId, this.clock())?.members.has(publicId) === true);
+  }
+
   /** The entry if its TTL has not run out; an expired one is dropped, as Redis drops the key. */
   private live(publicId: string, now: number): MemoryEntry | undefined {
     const entry = this.entries.get(publicId);
@@ -119,9 +204,19 @@ export class MemorySessionRepository extends SessionRepository {
     return entry;
   }
 
+  private liveIndex(userId: string, now: number): MemoryIndex | undefined {
+    const id = userIndexIdOf(userId);
+    const index = this.indexes.get(id);
+    if (index && now >= index.expiresAt) {
+      this.indexes.delete(id);
+      return undefined;
+    }
+    return index;
+  }
+
   private touch(entry: MemoryEntry, now: number): void {
     entry.lastSeenAt = now;
-    entry.expiresAt = now + Math.min(this.options.idleTimeout, entry.deadline - now);
+    entry.expiresAt = now + Math.min(this.options.idleTimeout + EXPIRED_GRACE, entry.deadline - now);
   }
 
   private afterWrite(): void {
@@ -132,5 +227,6 @@ export class MemorySessionRepository extends SessionRepository {
     this.writesSinceSweep = 0;
     const now = this.clock();
     for (const [publicId, entry] of this.entries) if (now >= entry.expiresAt) this.entries.delete(publicId);
+    for (const [id, index] of this.indexes) if (now >= index.expiresAt) this.indexes.delete(id);
   }
 }

@@ -43,6 +43,7 @@ describe('parseRecord', () => {
       deadline: 1_900_043_200_000,
       userId: undefined,
       authenticatedAt: undefined,
+      device: {},
       fields: new Map([['cart', '[1]']]),
       now: NOW,
       touched: true,

@@ -1,5 +1,5 @@
 import { RecordField, dataKeyOfField } from './record-fields.js';
-import type { SessionRecord } from './session-record.js';
+import type { SessionDevice, SessionMetadata, SessionRecord } from './session-record.js';
 
 /** How far ahead of the store's clock a stored time may be before the record is refused. */
 const CLOCK_SKEW = 60_000;
@@ -28,6 +28,7 @@ export function parseRecord(
   let userId: string | undefined;
   let authenticatedAt: number | undefined;
   let authenticatedAtText: string | undefined;
+  const device: { userAgent?: string; ip?: string; metadata?: Record<string, string> } = {};
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const name = flat[i]!;
     const value = flat[i + 1]!;
@@ -50,6 +51,15 @@ export function parseRecord(
         authenticatedAtText = value;
         authenticatedAt = timeOf(value);
         break;
+      case RecordField.userAgent:
+        device.userAgent = value;
+        break;
+      case RecordField.ip:
+        device.ip = value;
+        break;
+      case RecordField.metadata:
+        device.metadata = parseMetadata(value);
+        break;
       default:
         // A library field this version does not know: written by a newer version or by hand. Ignored.
         break;
@@ -62,5 +72,46 @@ export function parseRecord(
   // A login time in the future would satisfy @RecentLogin for ever (S29): not a record we wrote.
   if (authenticatedAt !== undefined && authenticatedAt > now + CLOCK_SKEW) return undefined;
   if (userId === '') return undefined;
-  return { createdAt, lastSeenAt, deadline, userId, authenticatedAt, fields, now, touched };
+  return { createdAt, lastSeenAt, deadline, userId, authenticatedAt, fields, device, now, touched };
+}
+
+/** App-chosen device metadata: a flat object of strings, or nothing when it is anything else. */
+function parseMetadata(json: string): Record<string, string> | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const metadata: Record<string, string> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item === 'string' && key !== '__proto__') metadata[key] = item;
+    }
+    return metadata;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The fields `readMetadata` asks for, in this order. */
+export const METADATA_FIELDS = [
+  RecordField.createdAt,
+  RecordField.lastSeenAt,
+  RecordField.deadline,
+  RecordField.userId,
+  RecordField.userAgent,
+  RecordField.ip,
+  RecordField.metadata,
+] as const;
+
+/** Parses the values of `METADATA_FIELDS`, or `undefined` when the record is gone or not ours. */
+export function parseMetadataFields(values: readonly (string | null)[]): SessionMetadata | undefined {
+  const [created, seen, deadline, userId, userAgent, ip, metadata] = values;
+  const createdAt = timeOf(created ?? undefined);
+  const lastSeenAt = timeOf(seen ?? undefined);
+  const end = timeOf(deadline ?? undefined);
+  if (createdAt === undefined || lastSeenAt === undefined || end === undefined) return undefined;
+  const device: SessionDevice = {
+    ...(userAgent ? { userAgent } : {}),
+    ...(ip ? { ip } : {}),
+    ...(metadata ? { metadata: parseMetadata(metadata) } : {}),
+  };
+  return { createdAt, lastSeenAt, deadline: end, userId: userId ?? undefined, device };
 }

@@ -9,6 +9,9 @@ export const RecordField = {
   deadline: '#d',
   userId: '#u',
   authenticatedAt: '#t',
+  userAgent: '#a',
+  ip: '#i',
+  metadata: '#m',
 } as const;
 
 /** The hash field that holds a data key. */

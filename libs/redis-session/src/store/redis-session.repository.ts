@@ -1,34 +1,49 @@
+import type { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { LuaScript, type RedisClient } from './lua-script.js';
-import { parseRecord } from './parse-record.js';
-import { fieldOfDataKey } from './record-fields.js';
-import type { FieldChanges, LoadResult, NewSessionRecord, WrittenTimes } from './session-record.js';
-import { SessionRepository } from './session.repository.js';
+import { METADATA_FIELDS, parseMetadataFields, parseRecord } from './parse-record.js';
+import { RecordField, fieldOfDataKey } from './record-fields.js';
+import type {
+  FieldChanges,
+  IndexAddResult,
+  LoadResult,
+  NewSessionRecord,
+  SessionMetadata,
+  WrittenTimes,
+} from './session-record.js';
+import { EXPIRED_GRACE, SessionRepository, userIndexIdOf, type IndexAddOptions } from './session.repository.js';
 import { withTimeout } from './with-timeout.js';
 
 const LOAD = new LuaScript('load-session.lua');
 const CREATE = new LuaScript('create-session.lua');
 const UPDATE = new LuaScript('update-session.lua');
+const INDEX_ADD = new LuaScript('index-add.lua');
+const DELETE_OWNED = new LuaScript('delete-owned-session.lua');
 
 /** Lua scripts answer with these codes instead of a record. */
 const NO_RECORD = 0;
 const MALFORMED = 1;
-const EXPIRED = 2;
+const IDLE_EXPIRED = 2;
+const PAST_DEADLINE = 3;
+
+/** Device metadata is small by design: a few labels, not a second session. */
+const MAX_METADATA_BYTES = 1_024;
 
 /**
  * Sessions in Redis: one hash per session at `<keyPrefix>{<publicId>}`, each request's read in one
- * script call and each save in one more. The braces make every record its own cluster hash tag, so each
- * script touches one slot.
+ * script call and each save in one more; one sorted set per user at `<keyPrefix>u:{<SHA-256 of the user
+ * ID>}`. The braces make every key its own cluster hash tag, so each script touches one slot.
  */
 export class RedisSessionRepository extends SessionRepository {
-  /** Every script is loaded into this client's servers at bootstrap; see `preloadScripts`. */
-  static readonly scripts: readonly LuaScript[] = [LOAD, CREATE, UPDATE];
+  /** Every script is loaded into the server at bootstrap; see `connectAndPreload`. */
+  static readonly scripts: readonly LuaScript[] = [LOAD, CREATE, UPDATE, INDEX_ADD, DELETE_OWNED];
 
   constructor(
     private readonly client: RedisClient,
-    private readonly options: ResolvedSessionOptions,
+    options: ResolvedSessionOptions,
+    events?: SessionEvents,
   ) {
-    super();
+    super(options, events);
   }
 
   /** The Redis key of a session: the prefix and the public ID as a hash tag. */
@@ -36,12 +51,19 @@ export class RedisSessionRepository extends SessionRepository {
     return `${this.options.keyPrefix}{${publicId}}`;
   }
 
+  /** The Redis key of a user's index. */
+  indexKeyOf(userId: string): string {
+    return `${this.options.keyPrefix}u:{${userIndexIdOf(userId)}}`;
+  }
+
   async load(publicId: string): Promise<LoadResult> {
+    const { idleTimeout, touchAfter } = this.options;
     const reply = await this.call(
-      LOAD.run(this.client, this.keyOf(publicId), [this.options.idleTimeout, this.options.touchAfter]),
+      LOAD.run(this.client, this.keyOf(publicId), [idleTimeout, touchAfter, EXPIRED_GRACE]),
     );
     if (reply === NO_RECORD) return { missing: 'unknown' };
-    if (reply === EXPIRED) return { missing: 'expired' };
+    if (reply === IDLE_EXPIRED) return { missing: 'expired', expiredBy: 'idle' };
+    if (reply === PAST_DEADLINE) return { missing: 'expired', expiredBy: 'absolute' };
     if (reply === MALFORMED || !Array.isArray(reply)) return { missing: 'malformed' };
     const [now, lastSeenAt, touched, ...flat] = reply as [number, number, number, ...string[]];
     const record = parseRecord(flat, now, lastSeenAt, touched === 1);
@@ -51,12 +73,20 @@ export class RedisSessionRepository extends SessionRepository {
   async create(publicId: string, record: NewSessionRecord): Promise<WrittenTimes | undefined> {
     const args: (string | number)[] = [
       this.options.idleTimeout,
+      EXPIRED_GRACE,
       this.options.absoluteTimeout,
       record.createdAt ?? '',
       record.deadline ?? '',
       record.userId ?? '',
       record.userId === undefined ? '' : (record.authenticatedAt ?? 'now'),
     ];
+    const { device } = record;
+    if (device?.userAgent) args.push(RecordField.userAgent, device.userAgent);
+    if (device?.ip) args.push(RecordField.ip, device.ip);
+    if (device?.metadata) {
+      const json = JSON.stringify(device.metadata);
+      if (json.length <= MAX_METADATA_BYTES) args.push(RecordField.metadata, json);
+    }
     for (const [key, json] of record.fields) args.push(fieldOfDataKey(key), json);
     const reply = await this.call(CREATE.run(this.client, this.keyOf(publicId), args));
     if (!Array.isArray(reply)) return undefined;
@@ -71,7 +101,7 @@ export class RedisSessionRepository extends SessionRepository {
   }
 
   async update(publicId: string, changes: FieldChanges): Promise<boolean> {
-    const args: (string | number)[] = [this.options.idleTimeout, changes.set.size];
+    const args: (string | number)[] = [this.options.idleTimeout, EXPIRED_GRACE, changes.set.size];
     for (const [key, json] of changes.set) args.push(fieldOfDataKey(key), json);
     for (const key of changes.remove) args.push(fieldOfDataKey(key));
     const reply = await this.call(UPDATE.run(this.client, this.keyOf(publicId), args));
@@ -79,8 +109,51 @@ export class RedisSessionRepository extends SessionRepository {
   }
 
   async delete(publicId: string): Promise<boolean> {
-    const removed = await this.call(this.client.unlink(this.keyOf(publicId)));
-    return removed === 1;
+    return (await this.call(this.client.unlink(this.keyOf(publicId)))) === 1;
+  }
+
+  async deleteOwned(publicId: string, userId: string): Promise<boolean> {
+    return (await this.call(DELETE_OWNED.run(this.client, this.keyOf(publicId), [userId]))) === 1;
+  }
+
+  async readMetadata(publicIds: readonly string[]): Promise<(SessionMetadata | undefined)[]> {
+    // One command per session, sent together: auto-pipelining makes it one round trip.
+    const replies = await this.call(
+      Promise.all(publicIds.map((publicId) => this.client.hmget(this.keyOf(publicId), ...METADATA_FIELDS))),
+    );
+    return replies.map((values) => parseMetadataFields(values));
+  }
+
+  async indexAdd(
+    userId: string,
+    publicId: string,
+    deadline: number,
+    options: IndexAddOptions,
+  ): Promise<IndexAddResult> {
+    const reply = (await this.call(
+      INDEX_ADD.run(this.client, this.indexKeyOf(userId), [
+        publicId,
+        deadline,
+        options.limit,
+        options.policy,
+        options.replaces ?? '',
+      ]),
+    )) as [number, ...string[]];
+    const [added, ...members] = reply;
+    return added === 1 ? { added: true, evicted: members } : { added: false, members };
+  }
+
+  async indexRemove(userId: string, publicIds: readonly string[]): Promise<void> {
+    if (publicIds.length === 0) return;
+    await this.call(this.client.zrem(this.indexKeyOf(userId), ...publicIds));
+  }
+
+  async indexMembers(userId: string): Promise<string[]> {
+    return this.call(this.client.zrangebyscore(this.indexKeyOf(userId), `(${Date.now()}`, '+inf'));
+  }
+
+  async indexHas(userId: string, publicId: string): Promise<boolean> {
+    return (await this.call(this.client.zscore(this.indexKeyOf(userId), publicId))) !== null;
   }
 
   /** Bounds every command by `commandTimeout`, whatever the client's own settings (S30). */

@@ -1,3 +1,13 @@
+/** What `login()` recorded about the device a session belongs to. */
+export interface SessionDevice {
+  /** The `User-Agent` header at login (first 256 characters). */
+  readonly userAgent?: string;
+  /** The client IP address at login. */
+  readonly ip?: string;
+  /** Whatever the app passed to `login(userId, data, { metadata })`. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
 /** A session as the store holds it. Times are milliseconds since the epoch, by the store's clock. */
 export interface SessionRecord {
   /** When the session was created (or re-created by `login()`). */
@@ -12,6 +22,8 @@ export interface SessionRecord {
   readonly authenticatedAt: number | undefined;
   /** Data keys and their JSON text, as stored. */
   readonly fields: ReadonlyMap<string, string>;
+  /** Device facts recorded at login. */
+  readonly device: SessionDevice;
   /** The store's clock when the record was read. */
   readonly now: number;
   /** Whether this load refreshed the idle timer (`touchAfter` had passed). */
@@ -23,7 +35,8 @@ export type MissingReason = 'unknown' | 'expired' | 'malformed';
 
 /** What a load returns: the record, or why there is none. */
 export type LoadResult =
-  { readonly record: SessionRecord } | { readonly record?: undefined; readonly missing: MissingReason };
+  | { readonly record: SessionRecord }
+  | { readonly record?: undefined; readonly missing: MissingReason; readonly expiredBy?: 'idle' | 'absolute' };
 
 /** What `create()` writes. */
 export interface NewSessionRecord {
@@ -37,6 +50,8 @@ export interface NewSessionRecord {
   readonly userId?: string;
   /** Keep this authentication time (regenerate); unset with a `userId`: now. */
   readonly authenticatedAt?: number;
+  /** Device facts to record. */
+  readonly device?: SessionDevice;
 }
 
 /** The times a create or update settled on, by the store's clock. */
@@ -52,4 +67,33 @@ export interface WrittenTimes {
 export interface FieldChanges {
   readonly set: ReadonlyMap<string, string>;
   readonly remove: readonly string[];
+}
+
+/** One of a user's sessions, as `SessionRepository.listForUser()` describes it. */
+export interface UserSessionSummary {
+  /** The session's public ID: pass it to `revoke()`. */
+  readonly publicId: string;
+  readonly createdAt: Date;
+  readonly lastSeenAt: Date;
+  /** When it ends if unused: the idle deadline, capped by the absolute one. */
+  readonly expiresAt: Date;
+  /** Whether it is the session that asked (`listForUser(userId, { current })`). */
+  readonly current: boolean;
+  readonly userAgent?: string;
+  readonly ip?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** What `indexAdd` did. */
+export type IndexAddResult =
+  | { readonly added: true; readonly evicted: readonly string[] }
+  | { readonly added: false; readonly members: readonly string[] };
+
+/** The library fields of a session, read without its data (for device lists). */
+export interface SessionMetadata {
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly deadline: number;
+  readonly userId: string | undefined;
+  readonly device: SessionDevice;
 }

@@ -2,7 +2,9 @@
 -- KEYS[1]  the session record (a hash at <prefix>{<publicId>})
 -- ARGV[1]  idle timeout, ms
 -- ARGV[2]  touchAfter, ms: refresh last-seen and the TTL only when the last refresh is older
--- Returns  0 no record | 1 malformed record | 2 expired (and deleted)
+-- ARGV[3]  grace, ms: the key outlives its idle deadline by this much (never its absolute deadline), so
+--          a session presented just after it went idle is reported as expired rather than unknown
+-- Returns  0 no record | 1 malformed record | 2 idle-expired (deleted) | 3 past the absolute deadline (deleted)
 --          | { now, lastSeen, touched (0/1), field1, value1, ... } (every field of the hash)
 -- Invariants: deadlines are judged by the server clock; the TTL is never pushed past the absolute
 -- deadline (#d), whatever the key's TTL says (S19, S20); the key always ends with a TTL (S21).
@@ -13,6 +15,7 @@ if kind ~= 'hash' then return 1 end
 
 local idle = tonumber(ARGV[1])
 local touchAfter = tonumber(ARGV[2])
+local grace = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
@@ -30,7 +33,11 @@ if not created or not seen or not deadline or created ~= created or seen ~= seen
   return 1
 end
 
-if now >= deadline or now >= seen + idle then
+if now >= deadline then
+  redis.call('DEL', key)
+  return 3
+end
+if now >= seen + idle then
   redis.call('DEL', key)
   return 2
 end
@@ -38,12 +45,12 @@ end
 local touched = 0
 if now - seen >= touchAfter then
   redis.call('HSET', key, '#s', now)
-  redis.call('PEXPIRE', key, math.min(idle, deadline - now))
+  redis.call('PEXPIRE', key, math.min(idle + grace, deadline - now))
   seen = now
   touched = 1
 elseif redis.call('PTTL', key) < 0 then
   -- Someone removed the TTL (PERSIST): put it back, never beyond the deadline.
-  redis.call('PEXPIRE', key, math.min(idle - (now - seen), deadline - now))
+  redis.call('PEXPIRE', key, math.min(idle + grace - (now - seen), deadline - now))
 end
 
 local reply = { now, seen, touched }

@@ -1,9 +1,10 @@
 -- update-session: write the data fields a request changed, delete the ones it removed, refresh the TTL.
 -- KEYS[1]  the session record
 -- ARGV[1]  idle timeout, ms
--- ARGV[2]  number of fields to set (n)
--- ARGV[3 .. 2+2n]  name, JSON value pairs to set
--- ARGV[3+2n ..]    names to delete
+-- ARGV[2]  grace, ms, that the key outlives the idle deadline (see load-session.lua)
+-- ARGV[3]  number of fields to set (n)
+-- ARGV[4 .. 3+2n]  name, JSON value pairs to set
+-- ARGV[4+2n ..]    names to delete
 -- Returns  { now, lastSeen } when written | 0 when the record is gone, malformed or past a deadline
 -- Invariant: never recreates a record. A save from a request that loaded the session before a logout,
 -- revoke or rotation writes nothing (no resurrection, S23). Other fields are untouched, so concurrent
@@ -23,6 +24,7 @@ local seen, deadline = tonumber(meta[1]), tonumber(meta[2])
 if not seen or not deadline or seen ~= seen or deadline ~= deadline then return 0 end
 
 local idle = tonumber(ARGV[1])
+local grace = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if now >= deadline or now >= seen + idle then
@@ -30,9 +32,9 @@ if now >= deadline or now >= seen + idle then
   return 0
 end
 
-local count = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
 redis.call('HSET', key, '#s', now)
-if count > 0 then callChunked('HSET', key, ARGV, 3, 2 + 2 * count) end
-if #ARGV >= 3 + 2 * count then callChunked('HDEL', key, ARGV, 3 + 2 * count, #ARGV) end
-redis.call('PEXPIRE', key, math.min(idle, deadline - now))
+if count > 0 then callChunked('HSET', key, ARGV, 4, 3 + 2 * count) end
+if #ARGV >= 4 + 2 * count then callChunked('HDEL', key, ARGV, 4 + 2 * count, #ARGV) end
+redis.call('PEXPIRE', key, math.min(idle + grace, deadline - now))
 return { now, now }

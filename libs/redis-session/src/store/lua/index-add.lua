@@ -1,0 +1,41 @@
+-- index-add: put a session into its user's index, enforcing the per-user limit atomically.
+-- KEYS[1]  the user's index (a sorted set at <prefix>u:{<SHA-256 of the user ID>})
+-- ARGV[1]  the session's publicId (member)
+-- ARGV[2]  its absolute deadline, ms (score)
+-- ARGV[3]  most sessions allowed, 0 for no limit
+-- ARGV[4]  at the limit: 'evict-oldest' or 'reject'
+-- ARGV[5]  a member to remove in the same step (the ID a regenerate replaces), or ''
+-- Returns  { 1, evicted member, ... } when added (the caller deletes the evicted sessions' records)
+--          | { 0, member, ... } when refused under 'reject' (the current members, so the caller can
+--            prune members whose records are gone and try once more)
+-- Invariants: members past their deadline are dropped; the key lives at least as long as its
+-- longest-lived member; after this step the index never holds more than the limit. Records are written
+-- before they are indexed, so every member has had a record.
+local key = KEYS[1]
+local member = ARGV[1]
+local limit = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+if ARGV[5] ~= '' then redis.call('ZREM', key, ARGV[5]) end
+
+local reply = { 1 }
+if limit > 0 and not redis.call('ZSCORE', key, member) then
+  local excess = redis.call('ZCARD', key) - limit + 1
+  if excess > 0 then
+    if ARGV[4] == 'reject' then
+      local members = redis.call('ZRANGE', key, 0, -1)
+      reply = { 0 }
+      for i = 1, #members do reply[i + 1] = members[i] end
+      return reply
+    end
+    local popped = redis.call('ZPOPMIN', key, excess)
+    for i = 1, #popped, 2 do reply[#reply + 1] = popped[i] end
+  end
+end
+
+redis.call('ZADD', key, ARGV[2], member)
+local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', key, last[2])
+return reply
