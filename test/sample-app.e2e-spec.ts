@@ -1,5 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
+import { jest } from '@jest/globals';
+import { Logger, type INestApplication } from '@nestjs/common';
+import { SessionRepository } from 'nest-redis-session';
 import request, { type Response } from 'supertest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createSampleApp } from '../apps/sample/src/sample-app.factory.js';
 import { setCookieFor } from './support/cookies.js';
 import { RedisServer } from './support/redis-server.js';
@@ -19,6 +22,33 @@ function mainOf(response: Response): string {
   const match = /<main>([\s\S]*)<\/main>/.exec(response.text);
   if (match === null) throw new Error(`no <main> in the page (status ${response.status})`);
   return match[1]!;
+}
+
+/** A row of the Devices page's table. */
+interface DeviceRow {
+  readonly publicId: string;
+  readonly current: boolean;
+  /** The row's cells. */
+  readonly markup: string;
+}
+
+/** The rows of the Devices page's table, in page order. */
+function deviceRows(main: string): DeviceRow[] {
+  return [...main.matchAll(/<tr data-public-id="([^"]+)"\s*(class="current")?\s*>([\s\S]*?)<\/tr>/g)].map((match) => ({
+    publicId: match[1]!,
+    current: match[2] !== undefined,
+    markup: match[3]!,
+  }));
+}
+
+/** What the pages' escaping should turn text into (the five characters of `html.ts`). */
+function escapeForTest(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
 }
 
 /** Status, and that it is not a server error, in one assertion message. */
@@ -390,6 +420,338 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
       expect(page.text).not.toContain('<script>');
       expect(page.text).not.toContain('alert(1)');
       expect(mainOf(page)).not.toContain('class="notice"');
+    });
+  });
+
+  describe('Devices', () => {
+    const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+    const SAFARI_IPHONE =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+      'Version/17.5 Mobile/15E148 Safari/604.1';
+    const CHROME_WINDOWS =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+
+    beforeEach(async () => {
+      // Earlier tests left sessions of the demo users behind (up to the limit): each scenario starts with none.
+      const sessions = app.get(SessionRepository);
+      await sessions.revokeAllForUser('u-alice');
+      await sessions.revokeAllForUser('u-bob');
+    });
+
+    /** A new browser (its own cookie jar) on `on`, signed in; resolves it and its session's public ID. */
+    async function device(
+      userAgent: string,
+      credentials = ALICE,
+      on: INestApplication = app,
+    ): Promise<{ browser: SampleBrowser; publicId: string }> {
+      const other = new SampleBrowser(on.getHttpServer() as HttpServer, userAgent);
+      expectStatus(await other.post('/api/login', credentials), 201);
+      const profile = await other.get('/api/profile');
+      expectStatus(profile, 200);
+      return { browser: other, publicId: profile.body.session.publicId as string };
+    }
+
+    it('GET /api/devices: both devices of the user, newest first, each browser marking its own', async () => {
+      const laptop = await device(FIREFOX_LINUX);
+      const phone = await device(SAFARI_IPHONE);
+      await device(CHROME_WINDOWS, BOB);
+
+      const fromLaptop = await laptop.browser.get('/api/devices');
+      expectStatus(fromLaptop, 200);
+      expect(fromLaptop.headers['cache-control']).toBe('no-store');
+      expect(fromLaptop.body).toMatchObject({ maxSessionsPerUser: 3, onSessionLimit: 'evict-oldest' });
+      const devices = fromLaptop.body.devices as Array<Record<string, unknown>>;
+      expect(devices.map((d) => [d.publicId, d.current, d.description, d.userAgent])).toEqual([
+        [phone.publicId, false, 'Safari on iPhone', SAFARI_IPHONE],
+        [laptop.publicId, true, 'Firefox on Linux', FIREFOX_LINUX],
+      ]);
+      for (const entry of devices) {
+        expect(Object.keys(entry).sort()).toEqual(
+          ['createdAt', 'current', 'description', 'expiresAt', 'ip', 'lastSeenAt', 'publicId', 'userAgent'].sort(),
+        );
+        expect(entry.ip).toMatch(/127\.0\.0\.1|::1/);
+        const createdAt = Date.parse(entry.createdAt as string);
+        expect(createdAt).toBeLessThanOrEqual(Date.parse(entry.lastSeenAt as string));
+        expect(Date.parse(entry.expiresAt as string)).toBeGreaterThan(Date.now());
+      }
+      // Never the raw session ID of either device, only public IDs.
+      for (const { browser: each } of [laptop, phone]) {
+        expect(fromLaptop.text).not.toContain(each.cookie!.slice('sid='.length).split('.')[0]);
+      }
+
+      const fromPhone = await phone.browser.get('/api/devices');
+      expect((fromPhone.body.devices as Array<{ current: boolean }>).map((d) => d.current)).toEqual([true, false]);
+    });
+
+    it('the Devices page lists the devices, marks this one and shows the limit; the home page links to it', async () => {
+      const laptop = await device(FIREFOX_LINUX);
+      const phone = await device(SAFARI_IPHONE);
+      expect(mainOf(await laptop.browser.get('/'))).toContain('<a href="/devices">Your devices</a>');
+
+      const page = await laptop.browser.get('/devices');
+      expectStatus(page, 200);
+      expect(page.headers['content-type']).toMatch(/^text\/html; charset=utf-8/);
+      expect(page.headers['cache-control']).toBe('no-store');
+      const main = mainOf(page);
+      expect(main).toContain('You can be signed in on up to 3 devices at once');
+      expect(main).toContain('signing in on another signs out the one you signed in on longest ago');
+      const rows = deviceRows(main);
+      expect(rows.map((row) => [row.publicId, row.current])).toEqual([
+        [phone.publicId, false],
+        [laptop.publicId, true],
+      ]);
+      expect(rows[0]!.markup).toContain('<strong class="device-name">Safari on iPhone</strong>');
+      expect(rows[0]!.markup).not.toContain('this device');
+      expect(rows[1]!.markup).toContain('<strong class="device-name">Firefox on Linux</strong>');
+      expect(rows[1]!.markup).toContain('<span class="this-device">(this device)</span>');
+      for (const row of rows) {
+        expect(row.markup).toContain('<form class="inline" method="post" action="/devices/sign-out">');
+        expect(row.markup).toContain(`<input type="hidden" name="publicId" value="${row.publicId}" />`);
+      }
+      expect(main).toContain('<form method="post" action="/devices/sign-out-others">');
+    });
+
+    it('a signed-out visitor gets 401 from the API and the sign-in form instead of the page', async () => {
+      expectStatus(await browser.get('/api/devices'), 401);
+      expectStatus(await browser.delete(`/api/devices/${'A'.repeat(43)}`), 401);
+      expectStatus(await browser.post('/api/devices/sign-out-others'), 401);
+      const page = await browser.get('/devices');
+      expectStatus(page, 303);
+      expect(page.headers.location).toBe('/?notice=signin-required');
+      const form = await browser.post('/devices/sign-out-others', {}, 'form');
+      expectStatus(form, 303);
+      expect(form.headers.location).toBe('/?notice=signin-required');
+      expect(mainOf(await browser.get('/'))).not.toContain('href="/devices"');
+    });
+
+    it('browser B signs out A with the per-row form: A is signed out at its next request, B stays', async () => {
+      const a = await device(FIREFOX_LINUX);
+      const b = await device(SAFARI_IPHONE);
+      const cookieOfB = b.browser.cookie;
+      const response = await b.browser.post('/devices/sign-out', { publicId: a.publicId }, 'form');
+      expectStatus(response, 303);
+      expect(response.headers.location).toBe('/devices?notice=device-signed-out');
+      expect(b.browser.cookie).toBe(cookieOfB);
+
+      const page = mainOf(await b.browser.get(response.headers.location!));
+      expect(page).toContain('That device is signed out.');
+      expect(deviceRows(page).map((row) => [row.publicId, row.current])).toEqual([[b.publicId, true]]);
+      expect(page).toContain('You are not signed in anywhere else.');
+      expect(page).not.toContain('action="/devices/sign-out-others"');
+
+      expectStatus(await a.browser.get('/api/profile'), 401);
+      const home = mainOf(await a.browser.get('/'));
+      expect(home).toContain('action="/signin"');
+      expect(home).not.toContain('Alice');
+      expectStatus(await b.browser.get('/api/profile'), 200);
+    });
+
+    it('DELETE /api/devices/:publicId signs another device out; the same again is 404', async () => {
+      const a = await device(FIREFOX_LINUX);
+      const b = await device(SAFARI_IPHONE);
+      const response = await b.browser.delete(`/api/devices/${a.publicId}`);
+      expectStatus(response, 200);
+      expect(response.body).toEqual({ revoked: true, current: false });
+      expect(setCookieFor(response)).toBeUndefined();
+      expectStatus(await a.browser.get('/api/cart'), 401);
+      expectStatus(await b.browser.delete(`/api/devices/${a.publicId}`), 404);
+      expect((await b.browser.get('/api/devices')).body.devices).toHaveLength(1);
+    });
+
+    it('signing out this device from the list signs this browser out cleanly: cookie cleared, session gone', async () => {
+      const a = await device(FIREFOX_LINUX);
+      const b = await device(SAFARI_IPHONE);
+      const oldCookie = a.browser.cookie!;
+      const form = await a.browser.post('/devices/sign-out', { publicId: a.publicId }, 'form');
+      expectStatus(form, 303);
+      expect(form.headers.location).toBe('/?notice=signed-out');
+      expect(setCookieFor(form)).toMatch(/^sid=; .*Max-Age=0/);
+      expect(a.browser.cookie).toBeUndefined();
+      a.browser.cookie = oldCookie;
+      expectStatus(await a.browser.get('/api/profile'), 401);
+
+      // The same through the API, from the other browser's point of view.
+      const api = await b.browser.delete(`/api/devices/${b.publicId}`);
+      expectStatus(api, 200);
+      expect(api.body).toEqual({ revoked: true, current: true });
+      expect(setCookieFor(api)).toMatch(/^sid=; .*Max-Age=0/);
+      expect(b.browser.cookie).toBeUndefined();
+      expectStatus(await b.browser.get('/api/devices'), 401);
+    });
+
+    it('"Sign out all other devices" (form) leaves only this one signed in', async () => {
+      const a = await device(FIREFOX_LINUX);
+      const b = await device(SAFARI_IPHONE);
+      const c = await device(CHROME_WINDOWS);
+      const bob = await device(FIREFOX_LINUX, BOB);
+      const response = await a.browser.post('/devices/sign-out-others', {}, 'form');
+      expectStatus(response, 303);
+      expect(response.headers.location).toBe('/devices?notice=others-signed-out');
+      const page = mainOf(await a.browser.get(response.headers.location!));
+      expect(page).toContain('All your other devices are signed out.');
+      expect(deviceRows(page).map((row) => row.publicId)).toEqual([a.publicId]);
+      for (const other of [b, c]) expectStatus(await other.browser.get('/api/profile'), 401);
+      expectStatus(await a.browser.get('/api/profile'), 200);
+      // Another user's sessions are not "other devices".
+      expectStatus(await bob.browser.get('/api/profile'), 200);
+    });
+
+    it('POST /api/devices/sign-out-others answers how many devices it signed out', async () => {
+      const a = await device(FIREFOX_LINUX);
+      const b = await device(SAFARI_IPHONE);
+      const response = await a.browser.post('/api/devices/sign-out-others');
+      expectStatus(response, 200);
+      expect(response.body).toEqual({ signedOut: 1 });
+      expectStatus(await b.browser.get('/api/profile'), 401);
+      expect((await a.browser.post('/api/devices/sign-out-others')).body).toEqual({ signedOut: 0 });
+    });
+
+    it("cannot sign out another user's device: 404 from the API, 'already signed out' from the form", async () => {
+      const alice = await device(FIREFOX_LINUX);
+      const bob = await device(SAFARI_IPHONE, BOB);
+      const api = await alice.browser.delete(`/api/devices/${bob.publicId}`);
+      expectStatus(api, 404);
+      // The same answer as for a public ID that belongs to nobody: nothing to learn about other users.
+      const unknown = await alice.browser.delete(`/api/devices/${'A'.repeat(43)}`);
+      expectStatus(unknown, 404);
+      expect(unknown.body.message).toBe(api.body.message);
+      const form = await alice.browser.post('/devices/sign-out', { publicId: bob.publicId }, 'form');
+      expectStatus(form, 303);
+      expect(form.headers.location).toBe('/devices?notice=device-not-found');
+      expect(mainOf(await alice.browser.get(form.headers.location!))).toContain('That device was already signed out.');
+      expectStatus(await bob.browser.get('/api/profile'), 200);
+      expect((await bob.browser.get('/api/devices')).body.devices).toHaveLength(1);
+    });
+
+    it.each([
+      ['too short', 'abc'],
+      ['too long', 'A'.repeat(44)],
+      ['markup', encodeURIComponent('<script>alert(1)</script>'.padEnd(43, 'x'))],
+    ])('refuses a device ID that is %s: 400', async (_name, publicId) => {
+      const alice = await device(FIREFOX_LINUX);
+      expectStatus(await alice.browser.delete(`/api/devices/${publicId}`), 400);
+      const form = await alice.browser.post('/devices/sign-out', { publicId: decodeURIComponent(publicId) }, 'form');
+      expectStatus(form, 400);
+      expect(form.text).not.toContain('<script>');
+      expectStatus(await alice.browser.get('/api/profile'), 200);
+    });
+
+    it('refuses the device forms posted from another site (CSRF): 403, nobody signed out', async () => {
+      const a = await device(FIREFOX_LINUX);
+      const b = await device(SAFARI_IPHONE);
+      for (const [path, body] of [
+        ['/devices/sign-out-others', {}],
+        ['/devices/sign-out', { publicId: b.publicId }],
+      ] as const) {
+        expectStatus(await a.browser.post(path, body, 'form', { Origin: 'https://evil.example' }), 403);
+        expectStatus(await a.browser.post(path, body, 'form', { 'Sec-Fetch-Site': 'cross-site' }), 403);
+      }
+      expectStatus(await b.browser.get('/api/profile'), 200);
+      expect((await a.browser.get('/api/devices')).body.devices).toHaveLength(2);
+    });
+
+    it('shows a user agent escaped and shortened, never as markup', async () => {
+      const userAgent = `Evil/1.0 <script>alert(1)</script> "quoted" & 'single' ${'x'.repeat(100)}`;
+      const evil = await device(userAgent);
+      const main = mainOf(await evil.browser.get('/devices'));
+      expect(main).not.toContain('<script>');
+      const [row] = deviceRows(main);
+      expect(row!.markup).toContain('<strong class="device-name">Unknown device</strong>');
+      const shown = /<span class="muted user-agent" title="([^"]*)">([^<]*)<\/span>/.exec(row!.markup);
+      expect(shown).not.toBeNull();
+      // The whole header in the tooltip, the first 59 characters and "…" on the page, both escaped.
+      expect(shown![1]).toBe(escapeForTest(userAgent));
+      expect(shown![2]).toBe(`${escapeForTest(userAgent.slice(0, 59))}…`);
+      expect(shown![2]).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &amp; &#39;single&#39;');
+      // The JSON API returns it as it was sent: JSON is not HTML.
+      expect((await evil.browser.get('/api/devices')).body.devices[0].userAgent).toBe(userAgent);
+    });
+
+    describe('the session limit', () => {
+      const extraApps: INestApplication[] = [];
+
+      afterEach(async () => {
+        await Promise.all(extraApps.splice(0).map((extra) => extra.close()));
+      });
+
+      /** Another instance of the sample on the same store kind, with its own limit. */
+      async function sampleWithLimit(maxSessionsPerUser: number): Promise<INestApplication> {
+        const limited = await createSampleApp({
+          adapter,
+          redisUrl: redis?.url,
+          sessionSecret: TEST_SECRET,
+          logger: false,
+          maxSessionsPerUser,
+        });
+        extraApps.push(limited);
+        return limited;
+      }
+
+      it('with the default limit of 3, a 4th sign-in signs out the oldest device', async () => {
+        const devices = [];
+        for (const userAgent of [FIREFOX_LINUX, SAFARI_IPHONE, CHROME_WINDOWS, FIREFOX_LINUX]) {
+          devices.push(await device(userAgent));
+        }
+        const [oldest, ...kept] = devices;
+        expectStatus(await oldest!.browser.get('/api/profile'), 401);
+        expect(mainOf(await oldest!.browser.get('/'))).toContain('action="/signin"');
+        const listed = (await kept[2]!.browser.get('/api/devices')).body.devices as Array<{ publicId: string }>;
+        expect(listed.map((d) => d.publicId)).toEqual(kept.map((d) => d.publicId).reverse());
+      });
+
+      it('MAX via the factory (2): the oldest is evicted, the page says so, and the eviction is logged', async () => {
+        const limited = await sampleWithLimit(2);
+        const logged: string[] = [];
+        const log = jest.spyOn(Logger.prototype, 'log').mockImplementation((message: unknown) => {
+          logged.push(String(message));
+        });
+        try {
+          const first = await device(FIREFOX_LINUX, ALICE, limited);
+          const second = await device(SAFARI_IPHONE, ALICE, limited);
+          const bob = await device(FIREFOX_LINUX, BOB, limited);
+          expectStatus(await first.browser.get('/api/profile'), 200);
+          const third = await device(CHROME_WINDOWS, ALICE, limited);
+
+          expectStatus(await first.browser.get('/api/profile'), 401);
+          expect(mainOf(await first.browser.get('/'))).toContain('action="/signin"');
+          for (const signedIn of [second, third, bob]) expectStatus(await signedIn.browser.get('/api/profile'), 200);
+
+          const list = await third.browser.get('/api/devices');
+          expect(list.body).toMatchObject({ maxSessionsPerUser: 2, onSessionLimit: 'evict-oldest' });
+          expect((list.body.devices as Array<{ publicId: string }>).map((d) => d.publicId)).toEqual([
+            third.publicId,
+            second.publicId,
+          ]);
+          expect(mainOf(await third.browser.get('/devices'))).toContain(
+            'You can be signed in on up to 2 devices at once; signing in on another signs out the one you signed in on longest ago.',
+          );
+
+          // Events arrive after the response, on a later turn of the event loop.
+          for (let wait = 0; wait < 50 && !logged.some((line) => line.includes(first.publicId)); wait++) {
+            await sleep(10);
+          }
+          const evictions = logged.filter((line) => line.includes('signed out session'));
+          expect(evictions).toEqual([
+            `signed out session ${first.publicId} of user "u-alice": the user signed in on one more device than ` +
+              'the 2 allowed (maxSessionsPerUser), so the oldest session ended',
+          ]);
+        } finally {
+          log.mockRestore();
+        }
+      });
+
+      it('MAX 0: no limit, and the page says so', async () => {
+        const unlimited = await sampleWithLimit(0);
+        const devices = [];
+        for (let i = 0; i < 4; i++) devices.push(await device(`${FIREFOX_LINUX} #${i}`, ALICE, unlimited));
+        for (const each of devices) expectStatus(await each.browser.get('/api/profile'), 200);
+        const list = await devices[0]!.browser.get('/api/devices');
+        expect(list.body).toMatchObject({ maxSessionsPerUser: null });
+        expect(list.body.devices).toHaveLength(4);
+        expect(mainOf(await devices[0]!.browser.get('/devices'))).toContain(
+          'You can be signed in on any number of devices.',
+        );
+      });
     });
   });
 

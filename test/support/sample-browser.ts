@@ -10,13 +10,18 @@ export type BodyType = 'json' | 'form';
 /**
  * A browser for the sample app's tests: it keeps the session cookie between requests (storing what
  * `Set-Cookie` sets, forgetting what it clears), so a test reads like a user's visit. `cookie` can be
- * saved and set by hand to replay an old cookie.
+ * saved and set by hand to replay an old cookie. Several browsers on one server are several devices, each
+ * with its own cookie jar and, if given, its own `User-Agent`.
  */
 export class SampleBrowser {
   /** The `sid=…` pair sent with every request, or `undefined` when the browser holds none. */
   cookie: string | undefined;
 
-  constructor(private readonly server: HttpServer) {}
+  constructor(
+    private readonly server: HttpServer,
+    /** Sent as `User-Agent` with every request; unset, supertest's default (none). */
+    private readonly userAgent?: string,
+  ) {}
 
   /** `GET path`, with the cookie. */
   get(path: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -41,6 +46,7 @@ export class SampleBrowser {
 
   private async send(test: request.Test): Promise<Response> {
     if (this.cookie !== undefined) test.set('Cookie', this.cookie);
+    if (this.userAgent !== undefined) test.set('User-Agent', this.userAgent);
     const response = await test;
     const header = setCookieFor(response);
     if (header !== undefined) this.cookie = /;\s*Max-Age=0(;|$)/i.test(header) ? undefined : header.split(';')[0];

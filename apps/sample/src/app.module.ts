@@ -5,8 +5,12 @@ import { AuthController } from './auth/auth.controller.js';
 import { AuthService } from './auth/auth.service.js';
 import { CartController } from './cart/cart.controller.js';
 import { CartService } from './cart/cart.service.js';
+import { DEFAULT_MAX_SESSIONS_PER_USER } from './config/sample-config.js';
+import { DevicesController } from './devices/devices.controller.js';
+import { DevicesService } from './devices/devices.service.js';
 import { PagesController } from './pages/pages.controller.js';
 import { ProfileController } from './profile/profile.controller.js';
+import { SessionEventsLogger } from './session-events.logger.js';
 import { SettingsController } from './settings/settings.controller.js';
 import { UsersService } from './users/users.service.js';
 
@@ -16,14 +20,26 @@ export interface SessionSettings {
   readonly redisUrl: string | undefined;
   /** Secret that signs the session cookie, at least 32 characters. */
   readonly sessionSecret: string;
+  /**
+   * Most devices one user may be signed in on at once; signing in on one more signs out the oldest.
+   * `0`: no limit. @default 3 (`DEFAULT_MAX_SESSIONS_PER_USER`)
+   */
+  readonly maxSessionsPerUser?: number;
 }
 
-/** The library's options for these settings: Redis when a URL is given, the in-memory store otherwise. */
+/**
+ * The library's options for these settings: Redis when a URL is given, the in-memory store otherwise, and
+ * the per-user session limit with the `'evict-oldest'` policy (the library's default, spelled out here).
+ */
 export function sessionOptionsFor(settings: SessionSettings): RedisSessionModuleOptions {
   const secrets = [settings.sessionSecret];
-  return settings.redisUrl === undefined
-    ? { store: 'memory', secrets }
-    : { store: 'redis', redis: settings.redisUrl, secrets };
+  const store: RedisSessionModuleOptions =
+    settings.redisUrl === undefined
+      ? { store: 'memory', secrets }
+      : { store: 'redis', redis: settings.redisUrl, secrets };
+  const maxSessionsPerUser = settings.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS_PER_USER;
+  // The library takes "no limit" as the option left out; the sample's setting says it with 0.
+  return maxSessionsPerUser === 0 ? store : { ...store, maxSessionsPerUser, onSessionLimit: 'evict-oldest' };
 }
 
 /**
@@ -33,8 +49,22 @@ export function sessionOptionsFor(settings: SessionSettings): RedisSessionModule
  * opposite style, guarding chosen controllers with `@UseGuards(AuthGuard)`, see `ProfileController`.
  */
 @Module({
-  controllers: [AuthController, ProfileController, SettingsController, CartController, PagesController],
-  providers: [UsersService, AuthService, CartService, { provide: APP_GUARD, useClass: AuthGuard }],
+  controllers: [
+    AuthController,
+    ProfileController,
+    SettingsController,
+    CartController,
+    DevicesController,
+    PagesController,
+  ],
+  providers: [
+    UsersService,
+    AuthService,
+    CartService,
+    DevicesService,
+    SessionEventsLogger,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
 })
 export class AppModule {
   /**

@@ -6,7 +6,8 @@ import { createSampleApp } from './sample-app.factory.js';
 
 /**
  * Starts the sample. Environment: `PORT` (3000), `HTTP_ADAPTER` (`express` | `fastify`), `REDIS_URL`
- * (unset: in-memory store), `SESSION_SECRET` (unset: a random one for this run).
+ * (unset: in-memory store), `SESSION_SECRET` (unset: a random one for this run), `MAX_SESSIONS_PER_USER`
+ * (3; 0 for no limit).
  */
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Sample');
@@ -21,12 +22,19 @@ async function bootstrap(): Promise<void> {
     adapter: config.adapter,
     redisUrl: config.redisUrl,
     sessionSecret: config.sessionSecret,
+    maxSessionsPerUser: config.maxSessionsPerUser,
   });
   // Ctrl-C and SIGTERM close the app properly: the session module closes its Redis connection.
   app.enableShutdownHooks();
   await app.listen(config.port);
   const store = config.redisUrl === undefined ? 'in memory' : `in Redis at ${redactRedisUrl(config.redisUrl)}`;
   logger.log(`HTTP adapter: ${config.adapter}. Sessions are kept ${store}.`);
+  logger.log(
+    config.maxSessionsPerUser === 0
+      ? 'A user may be signed in on any number of devices (MAX_SESSIONS_PER_USER=0).'
+      : `A user may be signed in on up to ${config.maxSessionsPerUser} devices; one more signs out the oldest ` +
+          '(MAX_SESSIONS_PER_USER).',
+  );
   const users = DEMO_ACCOUNTS.map((account) => `${account.username} / ${account.password}`).join(', ');
   logger.log(`Open http://localhost:${config.port}/ and sign in as ${users}`);
 }

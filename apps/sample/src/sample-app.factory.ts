@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppModule, type SessionSettings } from './app.module.js';
 import type { HttpAdapterName } from './config/sample-config.js';
 
-/** What `createSampleApp()` needs: the platform, the store and the secret. */
+/** What `createSampleApp()` needs: the platform, the store, the secret and, optionally, the session limit. */
 export interface SampleAppOptions extends SessionSettings {
   /** HTTP platform. @default 'express' */
   readonly adapter?: HttpAdapterName;
@@ -24,7 +24,11 @@ export interface SampleAppOptions extends SessionSettings {
 export async function createSampleApp(options: SampleAppOptions): Promise<INestApplication> {
   const adapter: AbstractHttpAdapter = options.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
   const app = await NestFactory.create(
-    AppModule.forRoot({ redisUrl: options.redisUrl, sessionSecret: options.sessionSecret }),
+    AppModule.forRoot({
+      redisUrl: options.redisUrl,
+      sessionSecret: options.sessionSecret,
+      maxSessionsPerUser: options.maxSessionsPerUser,
+    }),
     adapter,
     // Nest aborts the process on a bootstrap error by default; throwing lets main.ts print why and tests fail.
     { abortOnError: false, ...(options.logger === undefined ? {} : { logger: options.logger }) },

@@ -1,9 +1,15 @@
 import { loadSampleConfig, redactRedisUrl, SampleConfigError } from './sample-config.js';
 
 describe('loadSampleConfig', () => {
-  it('defaults to port 3000, Express, the memory store and a generated secret', () => {
+  it('defaults to port 3000, Express, the memory store, a generated secret and 3 sessions per user', () => {
     const config = loadSampleConfig({});
-    expect(config).toMatchObject({ port: 3000, adapter: 'express', redisUrl: undefined, secretGenerated: true });
+    expect(config).toMatchObject({
+      port: 3000,
+      adapter: 'express',
+      redisUrl: undefined,
+      secretGenerated: true,
+      maxSessionsPerUser: 3,
+    });
     expect(config.sessionSecret.length).toBeGreaterThanOrEqual(32);
     expect(loadSampleConfig({}).sessionSecret).not.toBe(config.sessionSecret);
   });
@@ -16,6 +22,7 @@ describe('loadSampleConfig', () => {
         HTTP_ADAPTER: 'Fastify',
         REDIS_URL: 'redis://127.0.0.1:7000',
         SESSION_SECRET: secret,
+        MAX_SESSIONS_PER_USER: '5',
       }),
     ).toEqual({
       port: 8080,
@@ -23,20 +30,34 @@ describe('loadSampleConfig', () => {
       redisUrl: 'redis://127.0.0.1:7000',
       sessionSecret: secret,
       secretGenerated: false,
+      maxSessionsPerUser: 5,
     });
   });
 
   it('treats blank variables as unset', () => {
-    expect(loadSampleConfig({ PORT: ' ', REDIS_URL: '', SESSION_SECRET: '  ' })).toMatchObject({
+    expect(
+      loadSampleConfig({ PORT: ' ', REDIS_URL: '', SESSION_SECRET: '  ', MAX_SESSIONS_PER_USER: ' ' }),
+    ).toMatchObject({
       port: 3000,
       redisUrl: undefined,
       secretGenerated: true,
+      maxSessionsPerUser: 3,
     });
   });
 
   it.each(['0', '65536', 'http', '80.5', '-1'])('rejects PORT=%s with a message saying what is expected', (port) => {
     expect(() => loadSampleConfig({ PORT: port })).toThrow(SampleConfigError);
     expect(() => loadSampleConfig({ PORT: port })).toThrow(/PORT must be a whole number from 1 to 65535/);
+  });
+
+  it('accepts MAX_SESSIONS_PER_USER=0 as "no limit"', () => {
+    expect(loadSampleConfig({ MAX_SESSIONS_PER_USER: '0' }).maxSessionsPerUser).toBe(0);
+  });
+
+  it.each(['-1', '2.5', 'three', '10001'])('rejects MAX_SESSIONS_PER_USER=%s', (value) => {
+    expect(() => loadSampleConfig({ MAX_SESSIONS_PER_USER: value })).toThrow(
+      /MAX_SESSIONS_PER_USER must be a whole number from 0 \(no limit\) to 10000/,
+    );
   });
 
   it('rejects an unknown HTTP_ADAPTER', () => {

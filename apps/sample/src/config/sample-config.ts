@@ -3,6 +3,12 @@ import { randomBytes } from 'node:crypto';
 /** The HTTP platforms the sample runs on. */
 export type HttpAdapterName = 'express' | 'fastify';
 
+/** How many devices a user may be signed in on at once, unless `MAX_SESSIONS_PER_USER` says otherwise. */
+export const DEFAULT_MAX_SESSIONS_PER_USER = 3;
+
+/** The largest `MAX_SESSIONS_PER_USER` the library accepts. */
+const MAX_SESSIONS_PER_USER_LIMIT = 10_000;
+
 /** The sample's settings, read from the environment once at startup. */
 export interface SampleConfig {
   /** Port to listen on (`PORT`, default 3000). */
@@ -15,6 +21,11 @@ export interface SampleConfig {
   readonly sessionSecret: string;
   /** True when `SESSION_SECRET` was unset and `sessionSecret` was generated at startup. */
   readonly secretGenerated: boolean;
+  /**
+   * Most devices (sessions) one user may be signed in on (`MAX_SESSIONS_PER_USER`, default 3); signing in
+   * on one more signs out the oldest. `0`: no limit.
+   */
+  readonly maxSessionsPerUser: number;
 }
 
 /** Raised when an environment variable holds a value the sample cannot use. */
@@ -36,6 +47,7 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
   const adapter = parseAdapter(env.HTTP_ADAPTER);
   const redisUrl = nonEmpty(env.REDIS_URL)?.trim();
   const secret = nonEmpty(env.SESSION_SECRET);
+  const maxSessionsPerUser = parseMaxSessions(env.MAX_SESSIONS_PER_USER);
   return {
     port,
     adapter,
@@ -43,6 +55,7 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
     // 48 random bytes give a 64-character secret, well over the library's 32-character minimum.
     sessionSecret: secret ?? randomBytes(48).toString('base64url'),
     secretGenerated: secret === undefined,
+    maxSessionsPerUser,
   };
 }
 
@@ -82,4 +95,16 @@ function parseAdapter(value: string | undefined): HttpAdapterName {
     throw new SampleConfigError(`HTTP_ADAPTER must be "express" or "fastify", got "${raw}"`);
   }
   return raw;
+}
+
+function parseMaxSessions(value: string | undefined): number {
+  const raw = nonEmpty(value)?.trim();
+  if (raw === undefined) return DEFAULT_MAX_SESSIONS_PER_USER;
+  const max = Number(raw);
+  if (!/^\d+$/.test(raw) || max > MAX_SESSIONS_PER_USER_LIMIT) {
+    throw new SampleConfigError(
+      `MAX_SESSIONS_PER_USER must be a whole number from 0 (no limit) to ${MAX_SESSIONS_PER_USER_LIMIT}, got "${raw}"`,
+    );
+  }
+  return max;
 }

@@ -54,6 +54,7 @@ function signedInSection(user: User, view: HomePageView): SafeHtml {
   return html`
     <p>Hello, <strong class="user-name">${user.name}</strong> (<span class="username">${user.username}</span>).</p>
     <form method="post" action="/signout"><button type="submit">Sign out</button></form>
+    <p><a href="/devices">Your devices</a>: where you are signed in, and signing them out.</p>
     <h2>Theme</h2>
     <form method="post" action="/theme">
       <select name="theme">
@@ -75,6 +76,7 @@ function signedInSection(user: User, view: HomePageView): SafeHtml {
       <li><a href="/api/profile">/api/profile</a> – you and your session</li>
       <li><a href="/api/cart">/api/cart</a></li>
       <li><a href="/api/settings">/api/settings</a></li>
+      <li><a href="/api/devices">/api/devices</a> – your sessions on every device</li>
     </ul>
   `;
 }

@@ -15,6 +15,7 @@ const STYLE = new SafeHtml(`
   form.inline { display: inline; }
   table { border-collapse: collapse; width: 100%; }
   th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #8884; }
+  tr.current td { background: #4a90e222; }
   .notice { padding: .5rem 1rem; border-left: 4px solid #e0a000; background: #e0a00022; }
   .muted { opacity: .7; font-size: .9rem; }
   label { display: block; margin: .5rem 0; }

@@ -1,13 +1,23 @@
 import { Body, Controller, Get, Header, HttpStatus, Inject, Post, Query, Redirect, UseFilters } from '@nestjs/common';
-import { Public, REDIS_SESSION_OPTIONS, Session, type ResolvedSessionOptions } from 'nest-redis-session';
+import {
+  Public,
+  REDIS_SESSION_OPTIONS,
+  Session,
+  SessionUnauthorizedException,
+  type ResolvedSessionOptions,
+} from 'nest-redis-session';
 import { AuthService } from '../auth/auth.service.js';
 import { parseCartItem, parseSku } from '../cart/cart-item.input.js';
 import { CartService } from '../cart/cart.service.js';
 import { PRODUCTS } from '../cart/product-catalogue.js';
+import { DevicesService } from '../devices/devices.service.js';
+import { parsePublicIdField } from '../devices/public-id.input.js';
 import { parseTheme, themeOf } from '../settings/theme.js';
 import type { ShopSession } from '../shop-session.interface.js';
 import { DEMO_ACCOUNTS } from '../users/demo-users.js';
+import type { User } from '../users/user.interface.js';
 import { UsersService } from '../users/users.service.js';
+import { renderDevicesPage } from './devices.page.js';
 import { renderHomePage } from './home.page.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
 
@@ -21,12 +31,23 @@ const NOTICES = new Map<string, string>([
   ['signed-out', 'You are signed out.'],
 ]);
 
-/** Where every form goes back to. 303 makes the browser follow with a GET, so a reload never re-posts. */
+/** The Devices page's messages, chosen by key like the home page's. */
+const DEVICE_NOTICES = new Map<string, string>([
+  ['device-signed-out', 'That device is signed out.'],
+  ['device-not-found', 'That device was already signed out.'],
+  ['others-signed-out', 'All your other devices are signed out.'],
+]);
+
+/** Where most forms go back to. 303 makes the browser follow with a GET, so a reload never re-posts. */
 const HOME = '/';
+/** Where the Devices page's forms go back to. */
+const DEVICES = '/devices';
 
 /**
- * The server-rendered pages: one home page, and the HTML forms it posts (urlencoded). Each form action
- * answers with a 303 redirect home; the session is saved before the redirect is sent.
+ * The server-rendered pages: the home page, the Devices page, and the HTML forms they post (urlencoded).
+ * Each form action answers with a 303 redirect; the session is saved before the redirect is sent. The
+ * app-wide CSRF protection (`enableCsrfProtection()`) refuses every one of these forms posted from another
+ * site, the device ones included.
  */
 @Controller()
 @UseFilters(PageExceptionFilter)
@@ -35,6 +56,7 @@ export class PagesController {
     private readonly users: UsersService,
     private readonly auth: AuthService,
     private readonly cart: CartService,
+    private readonly devices: DevicesService,
     @Inject(REDIS_SESSION_OPTIONS) private readonly sessionOptions: ResolvedSessionOptions,
   ) {}
 
@@ -56,6 +78,39 @@ export class PagesController {
       demoAccounts: DEMO_ACCOUNTS,
       store: this.sessionOptions.store,
     }).toString();
+  }
+
+  /** `GET /devices`: where the user is signed in, with "Sign out" buttons; sign-in form if signed out. */
+  @Get('devices')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  async devicesPage(@Session() session: Session<ShopSession>, @Query('notice') notice: unknown): Promise<string> {
+    return renderDevicesPage({
+      user: this.signedInUser(session),
+      theme: themeOf(session.data),
+      devices: await this.devices.list(session),
+      limit: this.devices.limit,
+      notice: typeof notice === 'string' ? DEVICE_NOTICES.get(notice) : undefined,
+    }).toString();
+  }
+
+  /**
+   * `POST /devices/sign-out` (form: publicId) → 303: home, signed out, for this device; back to the Devices
+   * page otherwise, with a notice saying whether it was still signed in. 400 page for a malformed ID.
+   */
+  @Post('devices/sign-out')
+  @Redirect(DEVICES, HttpStatus.SEE_OTHER)
+  async signOutDevice(@Session() session: Session<ShopSession>, @Body() body: unknown): Promise<{ url: string }> {
+    const result = await this.devices.signOutDevice(session, parsePublicIdField(body));
+    if (result === 'this-device') return { url: '/?notice=signed-out' };
+    return { url: `${DEVICES}?notice=${result === 'other-device' ? 'device-signed-out' : 'device-not-found'}` };
+  }
+
+  /** `POST /devices/sign-out-others` → 303 back to the Devices page, only this device left. */
+  @Post('devices/sign-out-others')
+  @Redirect(`${DEVICES}?notice=others-signed-out`, HttpStatus.SEE_OTHER)
+  async signOutOtherDevices(@Session() session: Session<ShopSession>): Promise<void> {
+    await this.devices.signOutOtherDevices(session);
   }
 
   /** `POST /signin` (form: username, password) → 303 home, signed in or with a notice. */
@@ -94,5 +149,12 @@ export class PagesController {
   @Redirect(HOME, HttpStatus.SEE_OTHER)
   removeFromCart(@Session() session: Session<ShopSession>, @Body() body: unknown): void {
     this.cart.remove(session.data, parseSku(body));
+  }
+
+  /** The signed-in user. A session can outlive its account: then it counts as signed out. */
+  private signedInUser(session: Session<ShopSession>): User {
+    const user = session.userId === undefined ? undefined : this.users.findById(session.userId);
+    if (user === undefined) throw new SessionUnauthorizedException('Sign-in required');
+    return user;
   }
 }
