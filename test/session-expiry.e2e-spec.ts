@@ -107,7 +107,7 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
     expect(await inspector.hget(key!, '#s')).toBe(seen);
   });
 
-  it('S13: a persistent cookie never outlives the absolute deadline, and follows touches', async () => {
+  it('S13: a persistent cookie never outlives the absolute deadline, and is not re-sent on activity', async () => {
     const built = await appWith({ idleTimeout: 60_000, absoluteTimeout: 120_000, touchAfter: 0, maxAge: 3_600_000 });
     app = built.app;
     const login = await request(built.server).post('/login').send({ userId: 'persist' }).expect(201);
@@ -115,7 +115,8 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
     const maxAge = Number(/Max-Age=(\d+)/.exec(header)![1]);
     expect(maxAge).toBeLessThanOrEqual(120);
     expect(maxAge).toBeGreaterThan(100);
+    // Re-sending the cookie on a touch could race a login elsewhere and put the old ID back.
     const touched = await request(built.server).get('/private').set('Cookie', cookieFrom(login)).expect(200);
-    expect(setCookieFor(touched)).toMatch(/Max-Age=1[01]\d;/);
+    expect(setCookieFor(touched)).toBeUndefined();
   });
 });

@@ -35,7 +35,9 @@ export type {
   MissingReason,
   NewSessionRecord,
   SessionDevice,
+  SessionForward,
   SessionRecord,
+  UpdateResult,
   UserSessionSummary,
   WrittenTimes,
 } from './store/session-record.js';

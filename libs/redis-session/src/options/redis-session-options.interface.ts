@@ -1,4 +1,4 @@
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /** The `SameSite` attribute of the session cookie. */
 export type SameSite = 'lax' | 'strict' | 'none';
@@ -41,7 +41,9 @@ export interface SessionCookieOptions {
   domain?: string;
   /**
    * Lifetime of the cookie in milliseconds. Unset, the cookie lasts until the browser closes. When set,
-   * the `Max-Age` sent never exceeds the time left to the session's absolute deadline.
+   * the cookie is persistent with `Max-Age` = this, capped by the time left to the session's absolute
+   * deadline (S13). It is sent when the session ID is issued, not renewed on activity (the server enforces
+   * the idle timeout), so set it at least as long as `absoluteTimeout` unless the cookie should end sooner.
    * @default undefined (browser-session cookie)
    */
   maxAge?: number;
@@ -67,8 +69,23 @@ export interface DeviceRecordingOptions {
 /** Where sessions are kept. */
 export type SessionStoreKind = 'redis' | 'memory';
 
-/** What `redis` accepts: a URL, ioredis options, or a client the app owns (never closed by the module). */
-export type RedisConnection = string | RedisOptions | Redis | Cluster;
+/**
+ * A Redis Cluster for the module to connect to: a few startup nodes (the others are discovered) and
+ * ioredis `ClusterOptions`, with per-node settings such as `password` or `tls` under `redisOptions`.
+ *
+ * @example
+ * { cluster: { nodes: [{ host: 'redis-0', port: 6379 }, { host: 'redis-1', port: 6379 }] } }
+ */
+export interface RedisClusterConnection {
+  cluster: { nodes: ClusterNode[]; options?: ClusterOptions };
+}
+
+/**
+ * What `redis` accepts: a URL; ioredis options (with `sentinels` and `name` for a Sentinel group);
+ * `{ cluster: { nodes, options } }` for a Redis Cluster; or a client the app owns, a `Redis` or a
+ * `Cluster` (never closed by the module).
+ */
+export type RedisConnection = string | RedisOptions | RedisClusterConnection | Redis | Cluster;
 
 /**
  * Options of `RedisSessionModule.forRoot()`. Durations are milliseconds.
@@ -82,8 +99,9 @@ export type RedisConnection = string | RedisOptions | Redis | Cluster;
  */
 export interface RedisSessionModuleOptions {
   /**
-   * The Redis connection: a `redis://` / `rediss://` URL, ioredis options, or an existing ioredis client.
-   * A client passed in belongs to the app and is never closed by the module.
+   * The Redis connection: a `redis://` / `rediss://` URL, ioredis options (`{ sentinels, name }` for a
+   * Sentinel group), `{ cluster: { nodes, options } }` for a Redis Cluster, or an existing ioredis client
+   * (`Redis` or `Cluster`). A client passed in belongs to the app and is never closed by the module.
    * @default 'redis://127.0.0.1:6379' (only when `store` is `'redis'`)
    */
   redis?: RedisConnection;
@@ -136,6 +154,25 @@ export interface RedisSessionModuleOptions {
    * @default 1_000
    */
   commandTimeout?: number;
+  /**
+   * After a login and after a logout (a signed-in record written, a record deleted), wait until this
+   * many replicas hold the write (Redis `WAIT`), for at most half of `commandTimeout`. Replication is
+   * asynchronous: without this, a failover right after a login can lose it (the user is signed out) and
+   * one right after a logout can bring the session back. When fewer replicas answer in time the request
+   * still succeeds and a warning is logged; for a hard guarantee set `min-replicas-to-write` on the server.
+   * `false` never waits.
+   * @default false
+   */
+  waitForReplicas?: number | false;
+  /**
+   * After `login()` or `regenerate()` moves a session to a new ID, requests already in flight with the old
+   * cookie are forwarded to the new session for this long, instead of starting an empty session whose
+   * cookie would overwrite the new one in the browser. They see and change the new session's data but never
+   * set or clear the cookie, and they are signed in only if the old session already belonged to the same
+   * user (so an old, possibly planted, ID never gains a login). `0` turns forwarding off.
+   * @default 5_000
+   */
+  rotationGracePeriod?: number;
   /**
    * Most signed-in sessions one user may have at once. Unset: no limit. Enforced atomically at `login()`.
    * @default undefined

@@ -56,6 +56,8 @@ describe('resolveSessionOptions', () => {
         globalInterceptor: true,
         maxSessionsPerUser: 0,
         onSessionLimit: 'evict-oldest',
+        rotationGracePeriod: 5_000,
+        waitForReplicas: false,
         device: { userAgent: true, ip: true },
       });
     });

@@ -133,9 +133,11 @@ export function resolveSessionOptions(raw: RedisSessionModuleOptions | undefined
     trustProxy: raw.trustProxy ?? SESSION_DEFAULTS.trustProxy,
     maxSessionBytes: raw.maxSessionBytes ?? SESSION_DEFAULTS.maxSessionBytes,
     commandTimeout: raw.commandTimeout ?? SESSION_DEFAULTS.commandTimeout,
+    waitForReplicas: raw.waitForReplicas ?? SESSION_DEFAULTS.waitForReplicas,
     globalInterceptor: raw.globalInterceptor ?? SESSION_DEFAULTS.globalInterceptor,
     maxSessionsPerUser: raw.maxSessionsPerUser ?? 0,
     onSessionLimit: raw.onSessionLimit ?? SESSION_DEFAULTS.onSessionLimit,
+    rotationGracePeriod: raw.rotationGracePeriod ?? SESSION_DEFAULTS.rotationGracePeriod,
     device: Object.freeze({
       userAgent: raw.device?.userAgent ?? SESSION_DEFAULTS.recordUserAgent,
       ip: raw.device?.ip ?? SESSION_DEFAULTS.recordIp,

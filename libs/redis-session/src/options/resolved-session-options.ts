@@ -32,9 +32,12 @@ export interface ResolvedSessionOptions {
   readonly trustProxy: boolean;
   readonly maxSessionBytes: number;
   readonly commandTimeout: number;
+  /** Replicas that must acknowledge a login or logout (`WAIT`); `false`: do not wait. */
+  readonly waitForReplicas: number | false;
   readonly globalInterceptor: boolean;
   /** `0`: no limit. */
   readonly maxSessionsPerUser: number;
   readonly onSessionLimit: SessionLimitPolicy;
+  readonly rotationGracePeriod: number;
   readonly device: { readonly userAgent: boolean; readonly ip: boolean };
 }

@@ -157,6 +157,18 @@ export class SessionOptionsSchema {
   commandTimeout?: number;
 
   @IsOptional()
+  @ValidateBy(
+    {
+      name: 'isReplicaCount',
+      validator: {
+        validate: (v: unknown) => v === false || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100),
+      },
+    },
+    needs('false or a whole number of replicas from 1 to 100'),
+  )
+  waitForReplicas?: number | false;
+
+  @IsOptional()
   @IsBoolean(needs('true or false'))
   globalInterceptor?: boolean;
 
@@ -169,6 +181,12 @@ export class SessionOptionsSchema {
   @IsOptional()
   @IsIn(['evict-oldest', 'reject'], needs("'evict-oldest' or 'reject'"))
   onSessionLimit?: SessionLimitPolicy;
+
+  @IsOptional()
+  @IsInt(needs('a whole number of milliseconds'))
+  @Min(0, needs('0 (off) or more'))
+  @Max(60_000, needs('at most 60000: forwarding is for requests already in flight'))
+  rotationGracePeriod?: number;
 
   @IsOptional()
   @ValidateBy(

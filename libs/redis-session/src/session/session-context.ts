@@ -60,6 +60,12 @@ export class SessionContext {
   private cookieDirective: CookieDirective | undefined;
   private loading: Promise<SessionHandle> | undefined;
   private handleValue: SessionHandle | undefined;
+  /**
+   * Set when the cookie named a session that moved to a new ID moments ago (login, regenerate) and this
+   * request was forwarded to it: `'as-owner'` when the old session already belonged to the same user,
+   * `'as-guest'` otherwise (data only, not signed in). Forwarded requests never touch the cookie.
+   */
+  private forwarded: 'as-owner' | 'as-guest' | undefined;
   /** Why the cookie the request carried did not give a session, if it did not. */
   rejection: SessionRejectionReason | 'expired' | undefined;
   /** Whether the request came over TLS (or a trusted proxy said so). */
@@ -90,27 +96,60 @@ export class SessionContext {
 
   private async loadOnce(): Promise<SessionHandle> {
     const id = this.idFromCookie();
-    if (id !== undefined) {
-      const publicId = publicIdOf(id);
-      const result = await this.store(() => this.runtime.repository.load(publicId));
-      if (result.record) {
-        if (!this.adopt(id, publicId, result.record)) {
-          this.reject('malformed-record', publicId);
-        } else if (result.record.touched && result.record.userId !== undefined && !(await this.stillIndexed())) {
-          this.reject('not-indexed', publicId, result.record.userId);
-          await this.store(() => this.runtime.repository.delete(publicId));
-        } else {
-          return this.createHandle();
-        }
-      } else if (result.missing === 'expired') {
-        this.rejection = 'expired';
-        this.runtime.events.emit({ type: 'expired', publicId, userId: undefined, reason: result.expiredBy ?? 'idle' });
-      } else {
-        this.reject(result.missing === 'malformed' ? 'malformed-record' : 'unknown', publicId);
-      }
-    }
-    this.startFresh();
+    if (id === undefined || !(await this.loadStored(id))) this.startFresh();
     return this.createHandle();
+  }
+
+  /**
+   * Loads the session the cookie names, following a rotation tombstone once (see `rotationGracePeriod`).
+   * Resolves whether it found a usable session; records why not otherwise.
+   */
+  private async loadStored(id: string): Promise<boolean> {
+    const { repository } = this.runtime;
+    const publicId = publicIdOf(id);
+    let result = await this.store(() => repository.load(publicId));
+    const forward = result.forward;
+    if (forward !== undefined) {
+      result = await this.store(() => repository.load(forward.to));
+      // A tombstone is followed once: a chain of them is no session.
+      if (result.forward !== undefined) result = { missing: 'unknown' };
+    }
+    const loadedId = forward?.to ?? publicId;
+    if (result.record) {
+      const { record } = result;
+      // A forwarded request has no raw ID for the new session: it can never set that session's cookie.
+      if (!this.adopt(forward ? undefined : id, loadedId, record)) {
+        this.reject('malformed-record', loadedId);
+        return false;
+      }
+      if (record.touched && record.userId !== undefined && !(await this.stillIndexed())) {
+        this.reject('not-indexed', loadedId, record.userId);
+        await this.store(() => repository.delete(loadedId));
+        return false;
+      }
+      if (forward !== undefined) {
+        this.forwarded = forward.formerUserId === record.userId ? 'as-owner' : 'as-guest';
+        // A login is never extended to an old ID: it only carries over when the old session was already
+        // this user's (a regenerate, or signing in again).
+        if (this.forwarded === 'as-guest') {
+          this.userIdValue = undefined;
+          this.authenticatedAtValue = undefined;
+        }
+      }
+      return true;
+    }
+    if (result.missing === 'expired') {
+      this.rejection = 'expired';
+      this.runtime.events.emit({
+        type: 'expired',
+        publicId: loadedId,
+        userId: undefined,
+        reason: result.expiredBy ?? 'idle',
+      });
+    } else {
+      this.reject(result.missing === 'malformed' ? 'malformed-record' : 'unknown', loadedId);
+    }
+    return false;
   }
 
   /**
@@ -159,7 +198,7 @@ export class SessionContext {
   }
 
   /** Takes a loaded record as this request's session; `false` when its data does not parse (S25, S31). */
-  private adopt(id: string, publicId: string, record: SessionRecord): boolean {
+  private adopt(id: string | undefined, publicId: string, record: SessionRecord): boolean {
     const data: Record<string, unknown> = {};
     for (const [key, json] of record.fields) {
       const decoded = decodeValue(json);
@@ -177,10 +216,8 @@ export class SessionContext {
     this.device = record.device;
     this.baseline = new Map(record.fields);
     this.dataValue = data;
-    // A persistent cookie follows the idle timer: re-send it when the store refreshed the timer.
-    if (record.touched && this.runtime.options.cookie.maxAge !== undefined) {
-      this.cookieDirective = { kind: 'set', value: this.runtime.signer.sign(id), maxAgeMs: undefined };
-    }
+    // The cookie is set only when the ID changes, never re-sent on activity: a request that loaded the
+    // session before a concurrent login would otherwise send back the old ID and sign the browser out.
     return true;
   }
 
@@ -314,6 +351,16 @@ export class SessionContext {
   async destroy(reason: 'logout' | 'destroy'): Promise<void> {
     const publicId = this.publicIdValue;
     const userId = this.userIdValue;
+    if (this.forwarded !== undefined) {
+      const asGuest = this.forwarded === 'as-guest';
+      this.forwarded = undefined;
+      if (asGuest) {
+        // The session is someone's new login, not this request's to end; the browser's cookie is left alone.
+        this.startFresh();
+        this.dataExposed = false;
+        return;
+      }
+    }
     if (this.stored && publicId !== undefined) {
       const { repository } = this.runtime;
       await this.store(() =>
@@ -362,8 +409,16 @@ export class SessionContext {
     if (set.size === 0 && remove.length === 0) return;
     this.checkSize(current);
     const publicId = this.publicId;
-    const written = await this.store(() => this.runtime.repository.update(publicId, { set, remove }));
-    if (!written) {
+    const { repository } = this.runtime;
+    let result = await this.store(() => repository.update(publicId, { set, remove }));
+    const forwardTo = result.written ? undefined : result.forwardTo;
+    if (forwardTo !== undefined) {
+      // The session moved to a new ID (a login or regenerate) after this request loaded it: its changes
+      // belong there. The cookie stays as it is; the response of the rotating request carries the new one.
+      result = await this.store(() => repository.update(forwardTo, { set, remove }));
+      if (result.written) this.publicIdValue = forwardTo;
+    }
+    if (!result.written) {
       // Logged out, revoked or expired while this request ran: never bring it back (S23).
       this.gone = true;
       this.stored = false;
@@ -436,7 +491,7 @@ export class SessionContext {
    * A failure at any step leaves no signed-in session that the index does not know (S17, S26).
    */
   private async rotate(next: NewSessionRecord): Promise<void> {
-    const { repository } = this.runtime;
+    const { repository, options } = this.runtime;
     const previous = this.stored ? this.publicIdValue : undefined;
     const previousUser = this.userIdValue;
     const id = generateSessionId();
@@ -445,14 +500,16 @@ export class SessionContext {
     if (times === undefined) throw new SessionStoreUnavailableException(new Error('session ID collision'));
     if (next.userId !== undefined)
       await this.index(next.userId, publicId, times.deadline, previousUser === next.userId ? previous : undefined);
+    let carried: ReadonlyMap<string, string | undefined> = new Map();
     if (previous !== undefined) {
       const dropFromIndex = previousUser !== undefined && previousUser !== next.userId;
-      await this.store(() =>
+      const [last] = await this.store(() =>
         Promise.all([
-          repository.delete(previous),
+          repository.retire(previous, publicId, options.rotationGracePeriod),
           dropFromIndex ? repository.indexRemove(previousUser, [previous]) : undefined,
         ]),
       );
+      if (last !== undefined) carried = await this.carryOver(publicId, last, next.fields);
     }
     this.id = id;
     this.publicIdValue = publicId;
@@ -465,7 +522,46 @@ export class SessionContext {
     this.authenticatedAtValue = times.authenticatedAt;
     this.device = next.device ?? {};
     this.baseline = new Map(next.fields);
+    for (const [key, json] of carried) {
+      if (json === undefined) this.baseline.delete(key);
+      else this.baseline.set(key, json);
+    }
     this.cookieDirective = { kind: 'set', value: this.runtime.signer.sign(id), maxAgeMs: undefined };
+  }
+
+  /**
+   * Requests that loaded the old record before this one moved it may have written to it meanwhile; their
+   * changes were not in the copy this request took. Applies to the new record every key whose last value
+   * in the old one differs from what this request loaded, unless this request changed that key itself
+   * (its own value wins). Costs a round trip only when something differs. Resolves the keys carried over
+   * (`undefined`: removed), and updates the handler's view of the data to match.
+   */
+  private async carryOver(
+    publicId: string,
+    last: ReadonlyMap<string, string>,
+    written: ReadonlyMap<string, string>,
+  ): Promise<ReadonlyMap<string, string | undefined>> {
+    const loaded = this.baseline;
+    const set = new Map<string, string>();
+    const remove: string[] = [];
+    const ownChange = (key: string): boolean => written.get(key) !== loaded.get(key);
+    for (const [key, json] of last) if (json !== loaded.get(key) && !ownChange(key)) set.set(key, json);
+    for (const key of loaded.keys()) if (!last.has(key) && !ownChange(key)) remove.push(key);
+    const carried = new Map<string, string | undefined>();
+    if (set.size === 0 && remove.length === 0) return carried;
+    await this.store(() => this.runtime.repository.update(publicId, { set, remove }));
+    // The handler's view follows, so a save after this does not undo the carried-over keys.
+    for (const [key, json] of set) {
+      const decoded = decodeValue(json);
+      if (decoded === undefined || key === '__proto__') continue;
+      this.dataValue[key] = decoded.value;
+      carried.set(key, json);
+    }
+    for (const key of remove) {
+      delete this.dataValue[key];
+      carried.set(key, undefined);
+    }
+    return carried;
   }
 
   /** Steps 2 and 3 of `rotate`: index the new session under the per-user limit. */

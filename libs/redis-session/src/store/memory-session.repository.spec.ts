@@ -208,13 +208,13 @@ describe('MemorySessionRepository', () => {
         const record = await loaded();
         expect(record.deadline).toBe(T0 + ABSOLUTE);
         expect(record.touched).toBe(true);
-        await expect(repository.update(ID, noChanges({ n: String(now) }))).resolves.toBe(true);
+        await expect(repository.update(ID, noChanges({ n: String(now) }))).resolves.toEqual({ written: true });
       }
       now = T0 + ABSOLUTE - 1;
       expect((await loaded()).deadline).toBe(T0 + ABSOLUTE);
       now = T0 + ABSOLUTE;
       expectGone(await repository.load(ID));
-      await expect(repository.update(ID, noChanges({ n: '1' }))).resolves.toBe(false);
+      await expect(repository.update(ID, noChanges({ n: '1' }))).resolves.toEqual({ written: false });
       expectGone(await repository.load(ID));
     });
 
@@ -237,7 +237,7 @@ describe('MemorySessionRepository', () => {
     it('sets and removes only the given fields, leaving the others untouched', async () => {
       await repository.create(ID, { fields: fields({ a: '1', b: '2', c: '3' }), userId: 'alice' });
       now += 1_000;
-      await expect(repository.update(ID, noChanges({ b: '"two"', d: '4' }, ['c', 'missing']))).resolves.toBe(true);
+      await expect(repository.update(ID, noChanges({ b: '"two"', d: '4' }, ['c', 'missing']))).resolves.toEqual({ written: true });
       const record = await loaded();
       expect(record.fields).toEqual(fields({ a: '1', b: '"two"', d: '4' }));
       expect(record).toMatchObject({ userId: 'alice', authenticatedAt: T0, createdAt: T0, deadline: T0 + ABSOLUTE });
@@ -246,7 +246,7 @@ describe('MemorySessionRepository', () => {
     it('S19: refreshes the idle timer', async () => {
       await repository.create(ID, { fields: fields() });
       now = T0 + IDLE - 1;
-      await expect(repository.update(ID, noChanges({ a: '1' }))).resolves.toBe(true);
+      await expect(repository.update(ID, noChanges({ a: '1' }))).resolves.toEqual({ written: true });
       now = T0 + 2 * IDLE - 2;
       expect(await loaded()).toMatchObject({ fields: fields({ a: '1' }) });
     });
@@ -254,27 +254,27 @@ describe('MemorySessionRepository', () => {
     it('S23: after a delete writes nothing and does not bring the record back', async () => {
       await repository.create(ID, { fields: fields({ a: '1' }), userId: 'alice' });
       await repository.delete(ID);
-      await expect(repository.update(ID, noChanges({ a: '2' }))).resolves.toBe(false);
+      await expect(repository.update(ID, noChanges({ a: '2' }))).resolves.toEqual({ written: false });
       await expect(repository.load(ID)).resolves.toEqual({ missing: 'unknown' });
       expect(repository.size).toBe(0);
     });
 
     it('S23: for an ID that never existed writes nothing', async () => {
-      await expect(repository.update('never', noChanges({ a: '1' }))).resolves.toBe(false);
+      await expect(repository.update('never', noChanges({ a: '1' }))).resolves.toEqual({ written: false });
       expect(repository.size).toBe(0);
     });
 
     it('S23: after the idle timeout writes nothing', async () => {
       await repository.create(ID, { fields: fields({ a: '1' }) });
       now = T0 + IDLE;
-      await expect(repository.update(ID, noChanges({ a: '2' }))).resolves.toBe(false);
+      await expect(repository.update(ID, noChanges({ a: '2' }))).resolves.toEqual({ written: false });
       expectGone(await repository.load(ID));
     });
 
     it('S20: after the absolute deadline writes nothing', async () => {
       await repository.create(ID, { fields: fields({ a: '1' }), deadline: T0 + 30_000 });
       now = T0 + 30_000;
-      await expect(repository.update(ID, noChanges({ a: '2' }))).resolves.toBe(false);
+      await expect(repository.update(ID, noChanges({ a: '2' }))).resolves.toEqual({ written: false });
       expectGone(await repository.load(ID));
     });
 
@@ -282,7 +282,7 @@ describe('MemorySessionRepository', () => {
       await repository.create(ID, { fields: fields({ a: '1' }) });
       await repository.delete(ID);
       await repository.create(ID, { fields: fields({ b: '2' }) });
-      await expect(repository.update(ID, noChanges({ c: '3' }))).resolves.toBe(true);
+      await expect(repository.update(ID, noChanges({ c: '3' }))).resolves.toEqual({ written: true });
       expect((await loaded()).fields).toEqual(fields({ b: '2', c: '3' }));
     });
   });

@@ -7,6 +7,7 @@ import type {
   NewSessionRecord,
   SessionDevice,
   SessionMetadata,
+  UpdateResult,
   WrittenTimes,
 } from './session-record.js';
 import { EXPIRED_GRACE, SessionRepository, userIndexIdOf, type IndexAddOptions } from './session.repository.js';
@@ -24,6 +25,13 @@ interface MemoryEntry {
   readonly fields: Map<string, string>;
   /** Stands for the Redis key's TTL: past it, the entry is gone as if Redis had expired it. */
   expiresAt: number;
+}
+
+/** What `retire` leaves behind: where the session went, until `expiresAt`. */
+interface MemoryTombstone {
+  readonly to: string;
+  readonly formerUserId: string | undefined;
+  readonly expiresAt: number;
 }
 
 interface MemoryIndex {
@@ -45,6 +53,7 @@ const SWEEP_EVERY = 1_000;
 export class MemorySessionRepository extends SessionRepository {
   private readonly entries = new Map<string, MemoryEntry>();
   private readonly indexes = new Map<string, MemoryIndex>();
+  private readonly tombstones = new Map<string, MemoryTombstone>();
   private writesSinceSweep = 0;
 
   constructor(
@@ -63,6 +72,13 @@ export class MemorySessionRepository extends SessionRepository {
 
   load(publicId: string): Promise<LoadResult> {
     const now = this.clock();
+    const tombstone = this.tombstones.get(publicId);
+    if (tombstone !== undefined) {
+      if (now < tombstone.expiresAt) {
+        return Promise.resolve({ forward: { to: tombstone.to, formerUserId: tombstone.formerUserId } });
+      }
+      this.tombstones.delete(publicId);
+    }
     const entry = this.live(publicId, now);
     if (!entry) return Promise.resolve({ missing: 'unknown' });
     if (now >= entry.deadline || now >= entry.lastSeenAt + this.options.idleTimeout) {
@@ -110,25 +126,40 @@ export class MemorySessionRepository extends SessionRepository {
     return Promise.resolve({ now, createdAt, lastSeenAt: now, deadline, authenticatedAt });
   }
 
-  update(publicId: string, changes: FieldChanges): Promise<boolean> {
+  update(publicId: string, changes: FieldChanges): Promise<UpdateResult> {
     const now = this.clock();
+    const tombstone = this.tombstones.get(publicId);
+    if (tombstone !== undefined && now < tombstone.expiresAt) {
+      return Promise.resolve({ written: false, forwardTo: tombstone.to });
+    }
     const entry = this.live(publicId, now);
-    if (!entry) return Promise.resolve(false);
+    if (!entry) return Promise.resolve({ written: false });
     if (now >= entry.deadline || now >= entry.lastSeenAt + this.options.idleTimeout) {
       this.entries.delete(publicId);
-      return Promise.resolve(false);
+      return Promise.resolve({ written: false });
     }
     for (const [key, json] of changes.set) entry.fields.set(key, json);
     for (const key of changes.remove) entry.fields.delete(key);
     this.touch(entry, now);
     this.afterWrite();
-    return Promise.resolve(true);
+    return Promise.resolve({ written: true });
   }
 
   delete(publicId: string): Promise<boolean> {
     const existed = this.live(publicId, this.clock()) !== undefined;
     this.entries.delete(publicId);
     return Promise.resolve(existed);
+  }
+
+  retire(publicId: string, successor: string, graceMs: number): Promise<ReadonlyMap<string, string> | undefined> {
+    const now = this.clock();
+    const entry = this.live(publicId, now);
+    if (!entry) return Promise.resolve(undefined);
+    this.entries.delete(publicId);
+    if (graceMs > 0) {
+      this.tombstones.set(publicId, { to: successor, formerUserId: entry.userId, expiresAt: now + graceMs });
+    }
+    return Promise.resolve(new Map(entry.fields));
   }
 
   deleteOwned(publicId: string, userId: string): Promise<boolean> {
@@ -228,5 +259,6 @@ export class MemorySessionRepository extends SessionRepository {
     const now = this.clock();
     for (const [publicId, entry] of this.entries) if (now >= entry.expiresAt) this.entries.delete(publicId);
     for (const [id, index] of this.indexes) if (now >= index.expiresAt) this.indexes.delete(id);
+    for (const [id, tombstone] of this.tombstones) if (now >= tombstone.expiresAt) this.tombstones.delete(id);
   }
 }

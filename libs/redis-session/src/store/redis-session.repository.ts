@@ -2,13 +2,14 @@ import type { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { LuaScript, type RedisClient } from './lua-script.js';
 import { METADATA_FIELDS, parseMetadataFields, parseRecord } from './parse-record.js';
-import { RecordField, fieldOfDataKey } from './record-fields.js';
+import { RecordField, dataKeyOfField, fieldOfDataKey } from './record-fields.js';
 import type {
   FieldChanges,
   IndexAddResult,
   LoadResult,
   NewSessionRecord,
   SessionMetadata,
+  UpdateResult,
   WrittenTimes,
 } from './session-record.js';
 import { EXPIRED_GRACE, SessionRepository, userIndexIdOf, type IndexAddOptions } from './session.repository.js';
@@ -19,12 +20,14 @@ const CREATE = new LuaScript('create-session.lua');
 const UPDATE = new LuaScript('update-session.lua');
 const INDEX_ADD = new LuaScript('index-add.lua');
 const DELETE_OWNED = new LuaScript('delete-owned-session.lua');
+const RETIRE = new LuaScript('retire-session.lua');
 
 /** Lua scripts answer with these codes instead of a record. */
 const NO_RECORD = 0;
 const MALFORMED = 1;
 const IDLE_EXPIRED = 2;
 const PAST_DEADLINE = 3;
+const FORWARD = 4;
 
 /** Device metadata is small by design: a few labels, not a second session. */
 const MAX_METADATA_BYTES = 1_024;
@@ -36,7 +39,7 @@ const MAX_METADATA_BYTES = 1_024;
  */
 export class RedisSessionRepository extends SessionRepository {
   /** Every script is loaded into the server at bootstrap; see `connectAndPreload`. */
-  static readonly scripts: readonly LuaScript[] = [LOAD, CREATE, UPDATE, INDEX_ADD, DELETE_OWNED];
+  static readonly scripts: readonly LuaScript[] = [LOAD, CREATE, UPDATE, INDEX_ADD, DELETE_OWNED, RETIRE];
 
   constructor(
     private readonly client: RedisClient,
@@ -65,6 +68,10 @@ export class RedisSessionRepository extends SessionRepository {
     if (reply === IDLE_EXPIRED) return { missing: 'expired', expiredBy: 'idle' };
     if (reply === PAST_DEADLINE) return { missing: 'expired', expiredBy: 'absolute' };
     if (reply === MALFORMED || !Array.isArray(reply)) return { missing: 'malformed' };
+    if (reply[0] === FORWARD) {
+      const [, to, former] = reply as [number, string, string];
+      return { forward: { to, formerUserId: former === '' ? undefined : former } };
+    }
     const [now, lastSeenAt, touched, ...flat] = reply as [number, number, number, ...string[]];
     const record = parseRecord(flat, now, lastSeenAt, touched === 1);
     return record ? { record } : { missing: 'malformed' };
@@ -100,16 +107,29 @@ export class RedisSessionRepository extends SessionRepository {
     };
   }
 
-  async update(publicId: string, changes: FieldChanges): Promise<boolean> {
+  async update(publicId: string, changes: FieldChanges): Promise<UpdateResult> {
     const args: (string | number)[] = [this.options.idleTimeout, EXPIRED_GRACE, changes.set.size];
     for (const [key, json] of changes.set) args.push(fieldOfDataKey(key), json);
     for (const key of changes.remove) args.push(fieldOfDataKey(key));
     const reply = await this.call(UPDATE.run(this.client, this.keyOf(publicId), args));
-    return Array.isArray(reply);
+    if (!Array.isArray(reply)) return { written: false };
+    return reply[0] === FORWARD ? { written: false, forwardTo: reply[1] as string } : { written: true };
   }
 
   async delete(publicId: string): Promise<boolean> {
     return (await this.call(this.client.unlink(this.keyOf(publicId)))) === 1;
+  }
+
+  async retire(publicId: string, successor: string, graceMs: number): Promise<ReadonlyMap<string, string> | undefined> {
+    const reply = await this.call(RETIRE.run(this.client, this.keyOf(publicId), [successor, graceMs]));
+    if (!Array.isArray(reply)) return undefined;
+    const fields = new Map<string, string>();
+    const flat = reply as [number, ...string[]];
+    for (let i = 1; i + 1 < flat.length; i += 2) {
+      const key = dataKeyOfField(flat[i] as string);
+      if (key !== undefined) fields.set(key, flat[i + 1] as string);
+    }
+    return fields;
   }
 
   async deleteOwned(publicId: string, userId: string): Promise<boolean> {

@@ -35,8 +35,22 @@ export type MissingReason = 'unknown' | 'expired' | 'malformed';
 
 /** What a load returns: the record, or why there is none. */
 export type LoadResult =
-  | { readonly record: SessionRecord }
-  | { readonly record?: undefined; readonly missing: MissingReason; readonly expiredBy?: 'idle' | 'absolute' };
+  | { readonly record: SessionRecord; readonly forward?: undefined }
+  | {
+      readonly record?: undefined;
+      readonly forward?: undefined;
+      readonly missing: MissingReason;
+      readonly expiredBy?: 'idle' | 'absolute';
+    }
+  | { readonly record?: undefined; readonly forward: SessionForward };
+
+/** Where a session that moved to a new ID (login, regenerate) went, during the rotation grace period. */
+export interface SessionForward {
+  /** The new session's publicId. */
+  readonly to: string;
+  /** Who the old session belonged to; `undefined` when it was anonymous. */
+  readonly formerUserId: string | undefined;
+}
 
 /** What `create()` writes. */
 export interface NewSessionRecord {
@@ -62,6 +76,9 @@ export interface WrittenTimes {
   readonly deadline: number;
   readonly authenticatedAt: number | undefined;
 }
+
+/** What an update did: written, refused (the record is gone), or pointed on to where the session moved. */
+export type UpdateResult = { readonly written: true } | { readonly written: false; readonly forwardTo?: string };
 
 /** The changes a request made to data keys. */
 export interface FieldChanges {

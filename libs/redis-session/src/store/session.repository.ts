@@ -8,6 +8,7 @@ import type {
   LoadResult,
   NewSessionRecord,
   SessionMetadata,
+  UpdateResult,
   UserSessionSummary,
   WrittenTimes,
 } from './session-record.js';
@@ -61,13 +62,25 @@ export abstract class SessionRepository {
   abstract create(publicId: string, record: NewSessionRecord): Promise<WrittenTimes | undefined>;
 
   /**
-   * Applies a request's data changes and refreshes the idle timer. Resolves `false`, writing nothing,
-   * when the record no longer exists (logged out, revoked, rotated or expired meanwhile: S23).
+   * Applies a request's data changes and refreshes the idle timer. Writes nothing when the record no
+   * longer exists (logged out, revoked or expired meanwhile: S23), and when it moved to a new ID moments
+   * ago it says where (`forwardTo`), so the caller can apply the changes there.
    */
-  abstract update(publicId: string, changes: FieldChanges): Promise<boolean>;
+  abstract update(publicId: string, changes: FieldChanges): Promise<UpdateResult>;
 
   /** Deletes a record. Resolves whether one existed. */
   abstract delete(publicId: string): Promise<boolean>;
+
+  /**
+   * Deletes a record that moved to `successor`, leaving for `graceMs` a tombstone that forwards to it
+   * (see retire-session.lua); `graceMs` 0 just deletes. Resolves the record's data fields as they were at
+   * that moment (`undefined` if it was gone), so changes other requests made meanwhile can be carried over.
+   */
+  abstract retire(
+    publicId: string,
+    successor: string,
+    graceMs: number,
+  ): Promise<ReadonlyMap<string, string> | undefined>;
 
   /** Deletes a record only if it belongs to `userId`. Resolves whether it did. */
   abstract deleteOwned(publicId: string, userId: string): Promise<boolean>;

@@ -5,6 +5,7 @@
 -- ARGV[3]  grace, ms: the key outlives its idle deadline by this much (never its absolute deadline), so
 --          a session presented just after it went idle is reported as expired rather than unknown
 -- Returns  0 no record | 1 malformed record | 2 idle-expired (deleted) | 3 past the absolute deadline (deleted)
+--          | { 4, new publicId, former user ID or '' } for a tombstone left by a rotation (retire-session.lua)
 --          | { now, lastSeen, touched (0/1), field1, value1, ... } (every field of the hash)
 -- Invariants: deadlines are judged by the server clock; the TTL is never pushed past the absolute
 -- deadline (#d), whatever the key's TTL says (S19, S20); the key always ends with a TTL (S21).
@@ -20,13 +21,16 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 local fields = redis.call('HGETALL', key)
-local created, seen, deadline
+local created, seen, deadline, forward, former
 for i = 1, #fields, 2 do
   local name = fields[i]
   if name == '#c' then created = tonumber(fields[i + 1])
   elseif name == '#s' then seen = tonumber(fields[i + 1])
-  elseif name == '#d' then deadline = tonumber(fields[i + 1]) end
+  elseif name == '#d' then deadline = tonumber(fields[i + 1])
+  elseif name == '#f' then forward = fields[i + 1]
+  elseif name == '#o' then former = fields[i + 1] end
 end
+if forward then return { 4, forward, former or '' } end
 -- tonumber() rejects junk; x ~= x catches NaN; a record the library wrote has created <= seen < deadline.
 if not created or not seen or not deadline or created ~= created or seen ~= seen or deadline ~= deadline
   or created > seen or seen >= deadline or created > now + 60000 then

@@ -6,6 +6,7 @@
 -- ARGV[4 .. 3+2n]  name, JSON value pairs to set
 -- ARGV[4+2n ..]    names to delete
 -- Returns  { now, lastSeen } when written | 0 when the record is gone, malformed or past a deadline
+--          | { 4, new publicId } when the key is a rotation tombstone: the caller re-applies its changes there
 -- Invariant: never recreates a record. A save from a request that loaded the session before a logout,
 -- revoke or rotation writes nothing (no resurrection, S23). Other fields are untouched, so concurrent
 -- requests that change different keys both keep their change.
@@ -19,7 +20,8 @@ end
 
 local key = KEYS[1]
 if redis.call('TYPE', key)['ok'] ~= 'hash' then return 0 end
-local meta = redis.call('HMGET', key, '#s', '#d')
+local meta = redis.call('HMGET', key, '#s', '#d', '#f')
+if meta[3] then return { 4, meta[3] } end
 local seen, deadline = tonumber(meta[1]), tonumber(meta[2])
 if not seen or not deadline or seen ~= seen or deadline ~= deadline then return 0 end
 

@@ -1,0 +1,149 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { RedisSessionModule, type RedisSessionModuleOptions } from 'nest-redis-session';
+import request from 'supertest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cookieFrom, setCookieFor } from './support/cookies.js';
+import { FixtureController } from './support/fixture.controller.js';
+import { RedisServer } from './support/redis-server.js';
+import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+
+type Server = Parameters<typeof request>[0];
+
+describe.each(ADAPTERS)('ID rotation grace period on %s', (adapter) => {
+  let redis: RedisServer;
+  let inspector: Redis;
+  let app: INestApplication | undefined;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    inspector = redis.client();
+  });
+
+  afterAll(async () => {
+    inspector?.disconnect();
+    await redis?.destroy();
+  });
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await inspector.flushall();
+  });
+
+  async function start(options: Partial<RedisSessionModuleOptions> = {}): Promise<Server> {
+    app = await createTestApp(adapter, {
+      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], ...options })],
+      controllers: [FixtureController],
+    });
+    return app.getHttpServer() as Server;
+  }
+
+  it('a request still carrying the pre-login cookie reaches the new session, unauthenticated, and never touches the cookie', async () => {
+    const server = await start({ rotationGracePeriod: 2_000 });
+    const anonymous = cookieFrom(
+      await request(server)
+        .post('/set/cart')
+        .send({ value: ['tea'] })
+        .expect(201),
+    );
+    const signedIn = cookieFrom(
+      await request(server).post('/login').set('Cookie', anonymous).send({ userId: 'u1' }).expect(201),
+    );
+
+    // S17 holds during the grace period: the old ID never carries the login.
+    await request(server).get('/private').set('Cookie', anonymous).expect(401);
+    const late = await request(server)
+      .post('/set/late')
+      .set('Cookie', anonymous)
+      .send({ value: 'in flight' })
+      .expect(201);
+    expect(setCookieFor(late)).toBeUndefined();
+
+    const me = await request(server).get('/private').set('Cookie', signedIn).expect(200);
+    expect(me.body).toEqual({ userId: 'u1', data: { cart: ['tea'], late: 'in flight' } });
+  });
+
+  it('after regenerate(), the old cookie keeps the same login for the grace period, then means nothing', async () => {
+    const server = await start({ rotationGracePeriod: 1_000 });
+    const before = cookieFrom(await request(server).post('/login').send({ userId: 'u2' }).expect(201));
+    const after = cookieFrom(await request(server).post('/regenerate').set('Cookie', before).expect(201));
+    const forwarded = await request(server).get('/private').set('Cookie', before).expect(200);
+    expect(forwarded.body.userId).toBe('u2');
+    expect(setCookieFor(forwarded)).toBeUndefined();
+    await sleep(1_200);
+    await request(server).get('/private').set('Cookie', before).expect(401);
+    await request(server).get('/private').set('Cookie', after).expect(200);
+  });
+
+  it('parallel requests with the old cookie during login leave the user signed in with every write kept', async () => {
+    const server = await start();
+    for (let round = 0; round < 5; round++) {
+      await inspector.flushall();
+      const anonymous = cookieFrom(await request(server).post('/set/seed').send({ value: round }).expect(201));
+      const [login, ...writes] = await Promise.all([
+        request(server)
+          .post('/login')
+          .set('Cookie', anonymous)
+          .send({ userId: `racer-${round}` }),
+        ...Array.from({ length: 8 }, (_, i) =>
+          request(server).post(`/set/k${i}`).set('Cookie', anonymous).send({ value: i }),
+        ),
+      ]);
+      expect(login.status).toBe(201);
+      const signedIn = cookieFrom(login);
+      for (const write of writes) {
+        expect(write.status).toBe(201);
+        // No in-flight request may send a cookie that would replace the new one in the browser.
+        expect(setCookieFor(write)).toBeUndefined();
+      }
+      const me = await request(server).get('/private').set('Cookie', signedIn).expect(200);
+      expect(me.body.userId).toBe(`racer-${round}`);
+      expect(Object.keys(me.body.data as object).sort()).toEqual([
+        'k0',
+        'k1',
+        'k2',
+        'k3',
+        'k4',
+        'k5',
+        'k6',
+        'k7',
+        'seed',
+      ]);
+    }
+  });
+
+  it('a logout from a request forwarded as a guest does not end the new login', async () => {
+    const server = await start();
+    const anonymous = cookieFrom(await request(server).post('/set/a').send({ value: 1 }).expect(201));
+    const signedIn = cookieFrom(
+      await request(server).post('/login').set('Cookie', anonymous).send({ userId: 'u3' }).expect(201),
+    );
+    const stray = await request(server).post('/logout').set('Cookie', anonymous).expect(201);
+    expect(setCookieFor(stray)).toBeUndefined();
+    await request(server).get('/private').set('Cookie', signedIn).expect(200);
+  });
+
+  it('rotationGracePeriod: 0 deletes the old ID outright', async () => {
+    const server = await start({ rotationGracePeriod: 0 });
+    const anonymous = cookieFrom(await request(server).post('/set/a').send({ value: 1 }).expect(201));
+    cookieFrom(await request(server).post('/login').set('Cookie', anonymous).send({ userId: 'u4' }).expect(201));
+    const read = await request(server).get('/session').set('Cookie', anonymous).expect(200);
+    expect(read.body).toMatchObject({ isNew: true, data: {} });
+    expect(await inspector.keys('sess:{*')).toHaveLength(1);
+  });
+
+  it('the tombstone holds no data or login and expires with the grace period (S21)', async () => {
+    const server = await start({ rotationGracePeriod: 3_000 });
+    const anonymous = cookieFrom(await request(server).post('/set/secret').send({ value: 'data' }).expect(201));
+    await request(server).post('/login').set('Cookie', anonymous).send({ userId: 'u5' }).expect(201);
+    const keys = await inspector.keys('sess:{*');
+    const tombstones = [];
+    for (const key of keys) if ((await inspector.hexists(key, '#f')) === 1) tombstones.push(key);
+    expect(tombstones).toHaveLength(1);
+    expect(Object.keys(await inspector.hgetall(tombstones[0]!)).sort()).toEqual(['#f', '#o']);
+    const ttl = await inspector.pttl(tombstones[0]!);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(3_000);
+  });
+});
