@@ -7,6 +7,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^nest-redis-session$': '<rootDir>/libs/redis-session/src/index.ts',
+    '^nest-redis-session/testing$': '<rootDir>/libs/redis-session/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

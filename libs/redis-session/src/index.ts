@@ -12,7 +12,7 @@ export type {
   SessionStoreKind,
 } from './options/redis-session-options.interface.js';
 export type { ResolvedCookieOptions, ResolvedSessionOptions } from './options/resolved-session-options.js';
-export { REDIS_SESSION_CLIENT, REDIS_SESSION_OPTIONS } from './redis-session.constants.js';
+export { REDIS_SESSION_CLIENT, REDIS_SESSION_CLOCK, REDIS_SESSION_OPTIONS } from './redis-session.constants.js';
 
 export { Session } from './decorators/session.decorator.js';
 export { Public } from './decorators/public.decorator.js';

@@ -1,6 +1,13 @@
 /** DI token of the validated, complete options (see `ResolvedSessionOptions`). */
 export const REDIS_SESSION_OPTIONS = Symbol('REDIS_SESSION_OPTIONS');
 
+/**
+ * DI token of the clock (`() => number`, ms since the epoch) the module judges time by in the process:
+ * the in-memory store's deadlines, new sessions' times, `@RecentLogin()`. `Date.now` unless a test module
+ * replaces it (see `nest-redis-session/testing`). The Redis store judges deadlines by the Redis server's clock.
+ */
+export const REDIS_SESSION_CLOCK = Symbol('REDIS_SESSION_CLOCK');
+
 /** DI token of the ioredis client the Redis store talks to. */
 export const REDIS_SESSION_CLIENT = Symbol('REDIS_SESSION_CLIENT');
 

@@ -15,7 +15,7 @@ import { SessionInterceptor } from './interceptors/session.interceptor.js';
 import type { RedisSessionModuleOptions } from './options/redis-session-options.interface.js';
 import { resolveSessionOptions } from './options/resolve-session-options.js';
 import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
-import { REDIS_SESSION_CLIENT, REDIS_SESSION_OPTIONS } from './redis-session.constants.js';
+import { REDIS_SESSION_CLIENT, REDIS_SESSION_CLOCK, REDIS_SESSION_OPTIONS } from './redis-session.constants.js';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableRedisSessionModule,
@@ -36,6 +36,7 @@ const SESSION_CONNECTION = Symbol('SESSION_CONNECTION');
 const passThrough: NestInterceptor = { intercept: (_context, next) => next.handle() };
 
 const providers: Provider[] = [
+  { provide: REDIS_SESSION_CLOCK, useValue: Date.now },
   {
     provide: REDIS_SESSION_OPTIONS,
     useFactory: (raw: RedisSessionModuleOptions) => resolveSessionOptions(raw),
@@ -55,11 +56,16 @@ const providers: Provider[] = [
   SessionEvents,
   {
     provide: SessionRepository,
-    useFactory: (options: ResolvedSessionOptions, connection: SessionRedisConnection | null, events: SessionEvents) =>
+    useFactory: (
+      options: ResolvedSessionOptions,
+      connection: SessionRedisConnection | null,
+      events: SessionEvents,
+      clock: () => number,
+    ) =>
       connection
         ? new RedisSessionRepository(connection.client, options, events)
-        : new MemorySessionRepository(options, Date.now, events),
-    inject: [REDIS_SESSION_OPTIONS, SESSION_CONNECTION, SessionEvents],
+        : new MemorySessionRepository(options, clock, events),
+    inject: [REDIS_SESSION_OPTIONS, SESSION_CONNECTION, SessionEvents, REDIS_SESSION_CLOCK],
   },
   SessionManager,
   AuthGuard,

@@ -38,7 +38,7 @@ export class AuthGuard implements CanActivate {
     ]);
     if (maxAge !== undefined) {
       const at = session.authenticatedAt?.getTime() ?? 0;
-      if (Date.now() - at > maxAge) this.throwUnauthorized(context, 'login-too-old', session);
+      if (this.sessions.now() - at > maxAge) this.throwUnauthorized(context, 'login-too-old', session);
     }
     return true;
   }

@@ -23,6 +23,8 @@ export interface SessionRuntime {
   readonly repository: SessionRepository;
   readonly signer: CookieSigner;
   readonly events: SessionEvents;
+  /** See `REDIS_SESSION_CLOCK`. */
+  readonly clock: () => number;
 }
 
 /** Options of `login()`. */
@@ -223,7 +225,7 @@ export class SessionContext {
 
   /** Becomes a new, empty, anonymous session that exists nowhere until it holds data. */
   private startFresh(): void {
-    const now = Date.now();
+    const now = this.runtime.clock();
     this.id = undefined;
     this.publicIdValue = undefined;
     this.stored = false;
@@ -426,7 +428,7 @@ export class SessionContext {
       return;
     }
     this.baseline = current;
-    this.lastSeenAtValue = Date.now();
+    this.lastSeenAtValue = this.runtime.clock();
   }
 
   /** Sets or clears the cookie on the response, if this request changed it. */
@@ -442,7 +444,7 @@ export class SessionContext {
     const { cookie } = this.runtime.options;
     const resolved: CookieDirective =
       directive.kind === 'set' && cookie.maxAge !== undefined
-        ? { ...directive, maxAgeMs: Math.min(cookie.maxAge, this.deadline - Date.now()) }
+        ? { ...directive, maxAgeMs: Math.min(cookie.maxAge, this.deadline - this.runtime.clock()) }
         : directive;
     appendSetCookie(this.response, serializeSetCookie(this.cookieName, resolved, cookie, this.secure));
     this.cookieDirective = undefined;

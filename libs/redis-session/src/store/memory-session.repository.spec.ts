@@ -237,7 +237,9 @@ describe('MemorySessionRepository', () => {
     it('sets and removes only the given fields, leaving the others untouched', async () => {
       await repository.create(ID, { fields: fields({ a: '1', b: '2', c: '3' }), userId: 'alice' });
       now += 1_000;
-      await expect(repository.update(ID, noChanges({ b: '"two"', d: '4' }, ['c', 'missing']))).resolves.toEqual({ written: true });
+      await expect(repository.update(ID, noChanges({ b: '"two"', d: '4' }, ['c', 'missing']))).resolves.toEqual({
+        written: true,
+      });
       const record = await loaded();
       expect(record.fields).toEqual(fields({ a: '1', b: '"two"', d: '4' }));
       expect(record).toMatchObject({ userId: 'alice', authenticatedAt: T0, createdAt: T0, deadline: T0 + ABSOLUTE });

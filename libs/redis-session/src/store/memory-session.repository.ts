@@ -56,12 +56,8 @@ export class MemorySessionRepository extends SessionRepository {
   private readonly tombstones = new Map<string, MemoryTombstone>();
   private writesSinceSweep = 0;
 
-  constructor(
-    options: ResolvedSessionOptions,
-    private readonly clock: Clock = Date.now,
-    events?: SessionEvents,
-  ) {
-    super(options, events);
+  constructor(options: ResolvedSessionOptions, clock: Clock = Date.now, events?: SessionEvents) {
+    super(options, events, clock);
   }
 
   /** Number of live sessions (for tests and diagnostics). */

@@ -50,6 +50,7 @@ export abstract class SessionRepository {
   constructor(
     protected readonly options: ResolvedSessionOptions,
     protected readonly events?: SessionEvents,
+    protected readonly clock: () => number = Date.now,
   ) {}
 
   /**
@@ -166,7 +167,7 @@ export abstract class SessionRepository {
     const members = await this.indexMembers(userId);
     if (members.length === 0) return [];
     const metadata = await this.readMetadata(members);
-    const now = Date.now();
+    const now = this.clock();
     const live: { publicId: string; metadata: SessionMetadata }[] = [];
     const dead: string[] = [];
     members.forEach((publicId, i) => {
