@@ -9,6 +9,7 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { KeyspaceExpiryListener } from './events/keyspace-expiry.listener.js';
 import { SessionEvents } from './events/session-events.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { SessionInterceptor } from './interceptors/session.interceptor.js';
@@ -68,6 +69,7 @@ const providers: Provider[] = [
     inject: [REDIS_SESSION_OPTIONS, SESSION_CONNECTION, SessionEvents, REDIS_SESSION_CLOCK],
   },
   SessionManager,
+  KeyspaceExpiryListener,
   AuthGuard,
   SessionInterceptor,
   {

@@ -18,6 +18,7 @@ export type SessionRejectionReason =
  * | `revoked`       | `revoke()` / `revokeAllForUser()`                                 | `'revoke'` or `'revoke-all'`             |
  * | `evicted`       | `login()` over `maxSessionsPerUser` ended the user's oldest       | `'session-limit'`                        |
  * | `expired`       | an expired session was presented, or pruned from a user's index   | `'idle'`, `'absolute'` or `'pruned'`     |
+ * |                 | (with `keyspaceEvents`) a session record expired in Redis unseen   | `'unseen'`                               |
  * | `rejected`      | a cookie that gave no session                                     | a `SessionRejectionReason`               |
  */
 export interface SessionEvent {

@@ -174,6 +174,14 @@ export interface RedisSessionModuleOptions {
    */
   rotationGracePeriod?: number;
   /**
+   * Also report sessions that expire while nobody presents them, as `expired` events with reason
+   * `'unseen'`, from Redis keyspace notifications. Needs `notify-keyspace-events` to include `Ex` on the
+   * server (the module only reads the setting, and says so once at startup when it is off or `CONFIG` is
+   * refused). Uses one extra connection per Redis primary.
+   * @default false
+   */
+  keyspaceEvents?: boolean;
+  /**
    * Most signed-in sessions one user may have at once. Unset: no limit. Enforced atomically at `login()`.
    * @default undefined
    */

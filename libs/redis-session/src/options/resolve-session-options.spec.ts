@@ -57,6 +57,7 @@ describe('resolveSessionOptions', () => {
         maxSessionsPerUser: 0,
         onSessionLimit: 'evict-oldest',
         rotationGracePeriod: 5_000,
+        keyspaceEvents: false,
         waitForReplicas: false,
         device: { userAgent: true, ip: true },
       });

@@ -138,6 +138,7 @@ export function resolveSessionOptions(raw: RedisSessionModuleOptions | undefined
     maxSessionsPerUser: raw.maxSessionsPerUser ?? 0,
     onSessionLimit: raw.onSessionLimit ?? SESSION_DEFAULTS.onSessionLimit,
     rotationGracePeriod: raw.rotationGracePeriod ?? SESSION_DEFAULTS.rotationGracePeriod,
+    keyspaceEvents: raw.keyspaceEvents ?? SESSION_DEFAULTS.keyspaceEvents,
     device: Object.freeze({
       userAgent: raw.device?.userAgent ?? SESSION_DEFAULTS.recordUserAgent,
       ip: raw.device?.ip ?? SESSION_DEFAULTS.recordIp,

@@ -39,5 +39,6 @@ export interface ResolvedSessionOptions {
   readonly maxSessionsPerUser: number;
   readonly onSessionLimit: SessionLimitPolicy;
   readonly rotationGracePeriod: number;
+  readonly keyspaceEvents: boolean;
   readonly device: { readonly userAgent: boolean; readonly ip: boolean };
 }

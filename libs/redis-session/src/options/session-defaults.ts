@@ -21,6 +21,7 @@ export const SESSION_DEFAULTS = {
   globalInterceptor: true,
   onSessionLimit: 'evict-oldest',
   rotationGracePeriod: 5_000,
+  keyspaceEvents: false,
   recordUserAgent: true,
   recordIp: true,
   minimumSecretLength: 32,

@@ -183,6 +183,10 @@ export class SessionOptionsSchema {
   onSessionLimit?: SessionLimitPolicy;
 
   @IsOptional()
+  @IsBoolean(needs('true or false'))
+  keyspaceEvents?: boolean;
+
+  @IsOptional()
   @IsInt(needs('a whole number of milliseconds'))
   @Min(0, needs('0 (off) or more'))
   @Max(60_000, needs('at most 60000: forwarding is for requests already in flight'))
