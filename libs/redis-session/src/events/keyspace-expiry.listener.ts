@@ -61,7 +61,7 @@ export class KeyspaceExpiryListener implements OnApplicationBootstrap, OnApplica
 
   private async checkServerSetting(node: Redis): Promise<void> {
     try {
-      const reply = (await node.config('GET', 'notify-keyspace-events'));
+      const reply = await node.config('GET', 'notify-keyspace-events');
       const flags = reply[1] ?? '';
       const keyevents = flags.includes('E');
       const expired = flags.includes('x') || flags.includes('A');
