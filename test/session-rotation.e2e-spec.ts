@@ -124,6 +124,23 @@ describe.each(ADAPTERS)('ID rotation grace period on %s', (adapter) => {
     await request(server).get('/private').set('Cookie', signedIn).expect(200);
   });
 
+  it('a login from a request forwarded as a guest starts empty and leaves the new login alone', async () => {
+    const server = await start();
+    const planted = cookieFrom(await request(server).post('/set/planted').send({ value: 'x' }).expect(201));
+    const victim = cookieFrom(
+      await request(server).post('/login').set('Cookie', planted).send({ userId: 'victim' }).expect(201),
+    );
+    await request(server).post('/set/secret').set('Cookie', victim).send({ value: 'victim data' }).expect(201);
+    // Within the grace period, the holder of the old (planted) ID signs in as someone else.
+    const attacker = cookieFrom(
+      await request(server).post('/login').set('Cookie', planted).send({ userId: 'attacker' }).expect(201),
+    );
+    const theirs = await request(server).get('/private').set('Cookie', attacker).expect(200);
+    expect(theirs.body).toEqual({ userId: 'attacker', data: {} });
+    const mine = await request(server).get('/private').set('Cookie', victim).expect(200);
+    expect(mine.body).toEqual({ userId: 'victim', data: { planted: 'x', secret: 'victim data' } });
+  });
+
   it('rotationGracePeriod: 0 deletes the old ID outright', async () => {
     const server = await start({ rotationGracePeriod: 0 });
     const anonymous = cookieFrom(await request(server).post('/set/a').send({ value: 1 }).expect(201));

@@ -291,6 +291,7 @@ export class SessionContext {
     if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
       throw new TypeError('login(userId): userId must be a non-empty string of at most 256 characters');
     }
+    this.detachGuest();
     const target = this.data;
     if (data !== undefined) {
       for (const key of Object.keys(data)) {
@@ -302,7 +303,7 @@ export class SessionContext {
     // Members whose records are gone must not count against the limit (or be chosen for eviction).
     if (maxSessionsPerUser > 0) await this.store(() => this.runtime.repository.liveSessions(userId));
     // A login starts a new session: new ID, new absolute lifetime, new authentication time.
-    const previous = this.publicIdValue;
+    const previous = this.stored ? this.publicIdValue : undefined;
     await this.rotate({ fields, userId, device: this.deviceFacts(options) });
     this.runtime.events.emit({
       type: 'authenticated',
@@ -323,8 +324,20 @@ export class SessionContext {
     };
   }
 
+  /**
+   * A request forwarded as a guest (its old ID now leads to someone's new login) must not act on that
+   * login: a `login()` or `regenerate()` from it starts from a new, empty session instead of retiring the
+   * session it was forwarded to or carrying its data away.
+   */
+  private detachGuest(): void {
+    if (this.forwarded !== 'as-guest') return;
+    this.forwarded = undefined;
+    this.startFresh();
+  }
+
   /** See `SessionApi.regenerate`. */
   async regenerate(): Promise<void> {
+    this.detachGuest();
     if (!this.stored) {
       // Nothing stored yet: forgetting the ID is enough; a new one is drawn when needed.
       this.id = undefined;
