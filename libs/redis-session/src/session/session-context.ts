@@ -431,7 +431,11 @@ export class SessionContext {
       // The session moved to a new ID (a login or regenerate) after this request loaded it: its changes
       // belong there. The cookie stays as it is; the response of the rotating request carries the new one.
       result = await this.store(() => repository.update(forwardTo, { set, remove }));
-      if (result.written) this.publicIdValue = forwardTo;
+      if (result.written) {
+        this.publicIdValue = forwardTo;
+        // From here this request only adds to the new session; it cannot end it or hand out its cookie.
+        this.forwarded = 'as-guest';
+      }
     }
     if (!result.written) {
       // Logged out, revoked or expired while this request ran: never bring it back (S23).
