@@ -23,6 +23,10 @@ export type { LoginOptions } from './session/session-context.js';
 export { SessionEvents } from './events/session-events.js';
 export type { SessionEvent, SessionEventType, SessionRejectionReason } from './events/session-event.interface.js';
 
+export { SessionTelemetry } from './telemetry/session-telemetry.js';
+export { REDIS_SESSION_TELEMETRY_LOADER } from './telemetry/telemetry.constants.js';
+export type { OpenTelemetryApi, OpenTelemetryApiLoader } from './telemetry/opentelemetry-api.js';
+
 export { AuthGuard, type AuthFailureReason } from './guards/auth.guard.js';
 export { SessionInterceptor } from './interceptors/session.interceptor.js';
 

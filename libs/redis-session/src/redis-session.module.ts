@@ -29,6 +29,8 @@ import { closeClient, connectAndPreload, describeClient } from './store/redis-bo
 import { createRedisConnection, type SessionRedisConnection } from './store/redis-client.factory.js';
 import { RedisSessionRepository } from './store/redis-session.repository.js';
 import { SessionRepository } from './store/session.repository.js';
+import { SessionTelemetry } from './telemetry/session-telemetry.js';
+import { telemetryProviders } from './telemetry/telemetry.providers.js';
 
 /** Internal token: the Redis connection and whether the module owns it; `null` with the memory store. */
 const SESSION_CONNECTION = Symbol('SESSION_CONNECTION');
@@ -55,6 +57,7 @@ const providers: Provider[] = [
     inject: [SESSION_CONNECTION],
   },
   SessionEvents,
+  ...telemetryProviders,
   {
     provide: SessionRepository,
     useFactory: (
@@ -62,11 +65,14 @@ const providers: Provider[] = [
       connection: SessionRedisConnection | null,
       events: SessionEvents,
       clock: () => number,
+      telemetry: SessionTelemetry,
     ) =>
-      connection
-        ? new RedisSessionRepository(connection.client, options, events)
-        : new MemorySessionRepository(options, clock, events),
-    inject: [REDIS_SESSION_OPTIONS, SESSION_CONNECTION, SessionEvents, REDIS_SESSION_CLOCK],
+      telemetry.instrument(
+        connection
+          ? new RedisSessionRepository(connection.client, options, events)
+          : new MemorySessionRepository(options, clock, events),
+      ),
+    inject: [REDIS_SESSION_OPTIONS, SESSION_CONNECTION, SessionEvents, REDIS_SESSION_CLOCK, SessionTelemetry],
   },
   SessionManager,
   KeyspaceExpiryListener,
