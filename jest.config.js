@@ -8,6 +8,7 @@ const common = {
   moduleNameMapper: {
     '^nest-redis-session$': '<rootDir>/libs/redis-session/src/index.ts',
     '^nest-redis-session/testing$': '<rootDir>/libs/redis-session/src/testing/index.ts',
+    '^nest-redis-session/websockets$': '<rootDir>/libs/redis-session/src/websockets/index.ts',
     '^nest-redis-session/terminus$': '<rootDir>/libs/redis-session/src/terminus/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

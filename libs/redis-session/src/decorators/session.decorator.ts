@@ -1,12 +1,11 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { SessionNotLoadedError } from '../errors/session-not-loaded.error.js';
-import { rawRequestOf } from '../http/http-adapter.js';
 import { USES_SESSION_METADATA } from '../redis-session.constants.js';
-import { findSessionContext } from '../session/session-context.registry.js';
+import { findContextOf } from '../session/session-manager.js';
 import type { SessionApi, SessionData } from '../session/session.interface.js';
 
 const sessionParam = createParamDecorator((key: string | undefined, execution: ExecutionContext) => {
-  const handle = findSessionContext(rawRequestOf(execution.switchToHttp().getRequest<object>()))?.handle;
+  const handle = findContextOf(execution)?.handle;
   if (handle === undefined) throw new SessionNotLoadedError();
   return key === undefined ? handle : (handle.data as Record<string, unknown>)[key];
 });
@@ -21,7 +20,8 @@ export interface Session<T extends object = SessionData> extends SessionApi<T> {
 /**
  * Injects the request's session into a handler parameter: the whole handle, or one data key.
  * Declaring it is what makes the interceptor load the session before the handler runs; routes that
- * declare neither `@Session()` nor `AuthGuard` never touch the store.
+ * declare neither `@Session()` nor `AuthGuard` never touch the store. Works in controllers, GraphQL
+ * resolvers (queries and mutations) and WebSocket `@SubscribeMessage()` handlers.
  *
  * @example
  * @Get('cart')

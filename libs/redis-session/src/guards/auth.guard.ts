@@ -16,6 +16,9 @@ export type AuthFailureReason = 'not-authenticated' | 'login-too-old';
  * `@Session()` then reuse that load. Fails closed: no cookie, a bad signature, an unknown, expired or
  * malformed session → 401; the store down or slow → 503 (S27). The handler is not called either way.
  *
+ * Works the same on controllers, GraphQL resolvers and WebSocket `@SubscribeMessage()` handlers (over a
+ * socket the session is loaded afresh for every message, from the handshake's cookie).
+ *
  * Subclass to change the response: override `throwUnauthorized`.
  *
  * @example
@@ -30,7 +33,7 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.isPublic(context)) return true;
-    const session = await this.sessions.contextOf(context).load();
+    const session = await this.sessions.load(context);
     if (!session.isAuthenticated) this.throwUnauthorized(context, 'not-authenticated', session);
     const maxAge = this.reflector.getAllAndOverride<number | undefined>(RECENT_LOGIN_METADATA, [
       context.getHandler(),

@@ -182,6 +182,15 @@ export interface RedisSessionModuleOptions {
    */
   keyspaceEvents?: boolean;
   /**
+   * How often sockets opened through `nest-redis-session/websockets` are checked for a session that
+   * ended (logout, revocation, expiry): such a socket is closed (code 4401 on `ws`, `disconnect(true)` on
+   * socket.io, after an `exception` event). A socket is also checked whenever a message loads its session.
+   * The check reads without refreshing the idle timer: an open socket alone does not keep a session alive.
+   * `0` turns the periodic check off.
+   * @default 60_000
+   */
+  socketCheckInterval?: number;
+  /**
    * Most signed-in sessions one user may have at once. Unset: no limit. Enforced atomically at `login()`.
    * @default undefined
    */

@@ -58,6 +58,7 @@ describe('resolveSessionOptions', () => {
         onSessionLimit: 'evict-oldest',
         rotationGracePeriod: 5_000,
         keyspaceEvents: false,
+        socketCheckInterval: 60_000,
         waitForReplicas: false,
         device: { userAgent: true, ip: true },
       });

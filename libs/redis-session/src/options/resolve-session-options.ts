@@ -139,6 +139,7 @@ export function resolveSessionOptions(raw: RedisSessionModuleOptions | undefined
     onSessionLimit: raw.onSessionLimit ?? SESSION_DEFAULTS.onSessionLimit,
     rotationGracePeriod: raw.rotationGracePeriod ?? SESSION_DEFAULTS.rotationGracePeriod,
     keyspaceEvents: raw.keyspaceEvents ?? SESSION_DEFAULTS.keyspaceEvents,
+    socketCheckInterval: raw.socketCheckInterval ?? SESSION_DEFAULTS.socketCheckInterval,
     device: Object.freeze({
       userAgent: raw.device?.userAgent ?? SESSION_DEFAULTS.recordUserAgent,
       ip: raw.device?.ip ?? SESSION_DEFAULTS.recordIp,

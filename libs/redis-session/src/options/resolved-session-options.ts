@@ -40,5 +40,7 @@ export interface ResolvedSessionOptions {
   readonly onSessionLimit: SessionLimitPolicy;
   readonly rotationGracePeriod: number;
   readonly keyspaceEvents: boolean;
+  /** ms between checks of open sockets' sessions; `0`: off. */
+  readonly socketCheckInterval: number;
   readonly device: { readonly userAgent: boolean; readonly ip: boolean };
 }

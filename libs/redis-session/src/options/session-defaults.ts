@@ -22,6 +22,7 @@ export const SESSION_DEFAULTS = {
   onSessionLimit: 'evict-oldest',
   rotationGracePeriod: 5_000,
   keyspaceEvents: false,
+  socketCheckInterval: 60_000,
   recordUserAgent: true,
   recordIp: true,
   minimumSecretLength: 32,

@@ -189,6 +189,12 @@ export class SessionOptionsSchema {
   @IsOptional()
   @IsInt(needs('a whole number of milliseconds'))
   @Min(0, needs('0 (off) or more'))
+  @Max(MAX_TIMER, needs(`at most ${MAX_TIMER}`))
+  socketCheckInterval?: number;
+
+  @IsOptional()
+  @IsInt(needs('a whole number of milliseconds'))
+  @Min(0, needs('0 (off) or more'))
   @Max(60_000, needs('at most 60000: forwarding is for requests already in flight'))
   rotationGracePeriod?: number;
 

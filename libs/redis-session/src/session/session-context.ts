@@ -78,7 +78,8 @@ export class SessionContext {
   constructor(
     private readonly runtime: SessionRuntime,
     private readonly request: IncomingMessage,
-    private readonly response: object,
+    /** `undefined` over a WebSocket (or a GraphQL context without a response): the cookie cannot change. */
+    private readonly response: object | undefined,
   ) {
     const { cookie, trustProxy } = runtime.options;
     this.secure = cookie.secure === 'auto' ? isSecureRequest(request, trustProxy) : cookie.secure;
@@ -452,6 +453,18 @@ export class SessionContext {
   writeCookie(): void {
     const directive = this.cookieDirective;
     if (directive === undefined) return;
+    if (this.response === undefined) {
+      // A socket message (or a GraphQL context without `res`/`reply`): the store changed, the browser's cookie
+      // cannot. Losing a new ID matters (a login or new session nobody can reach); a clear does not.
+      if (directive.kind === 'set') {
+        logger.warn(
+          'the session cookie could not be set: this request has no HTTP response (a WebSocket message, or a ' +
+            'GraphQL context without res/reply). Sign in over HTTP.',
+        );
+      }
+      this.cookieDirective = undefined;
+      return;
+    }
     if (headersSent(this.response)) {
       logger.warn(
         'the response was sent before the session cookie could be set; call `await session.save()` before writing the response yourself',

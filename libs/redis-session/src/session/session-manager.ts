@@ -1,12 +1,35 @@
 import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage } from 'node:http';
+import { RedisSessionError } from '../errors/redis-session.error.js';
 import { SessionEvents } from '../events/session-events.js';
-import { rawRequestOf } from '../http/http-adapter.js';
+import { readCookieValues } from '../http/cookie-header.js';
+import { executionTargetOf, handshakeOf, type ExecutionTarget } from '../http/execution-target.js';
+import { isSecureRequest } from '../http/http-adapter.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { REDIS_SESSION_CLOCK, REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
 import { SessionRepository } from '../store/session.repository.js';
 import { SessionContext, type SessionRuntime } from './session-context.js';
 import { findSessionContext, rememberSessionContext } from './session-context.registry.js';
-import { CookieSigner } from './session-id.js';
+import type { SessionHandle } from './session-handle.js';
+import { CookieSigner, publicIdOf } from './session-id.js';
+
+/**
+ * A socket lives for many messages, so its session is loaded afresh for each one (a revoked session is
+ * noticed on the next message): one context per message, keyed by the message's argument list, which its
+ * guards and interceptors share. Parameter decorators get a copy of that list, so they find the context
+ * through the message's async scope, entered by the interceptor around the handler.
+ */
+const messageContexts = new WeakMap<object, SessionContext>();
+const messageScope = new AsyncLocalStorage<SessionContext>();
+
+/** The context already created for this execution, if any. Creates nothing, sends nothing. */
+export function findContextOf(execution: ExecutionContext): SessionContext | undefined {
+  const target = executionTargetOf(execution);
+  if (target === undefined) return undefined;
+  if (target.message === undefined) return findSessionContext(target.request);
+  return messageContexts.get(target.message) ?? messageScope.getStore();
+}
 
 /**
  * Hands out the per-request `SessionContext`. Everything a context needs that does not change per
@@ -36,20 +59,74 @@ export class SessionManager {
     return `${secure ? cookie.secureName : cookie.plainName}=${this.runtime.signer.sign(id)}`;
   }
 
-  /** The request's session context, created on first use. */
+  /**
+   * The session context of a request, a GraphQL operation or a WebSocket message, created on first use.
+   * @throws RedisSessionError where there is no request (RPC, or a GraphQL context without `req`).
+   */
   contextOf(execution: ExecutionContext): SessionContext {
-    const http = execution.switchToHttp();
-    const request = rawRequestOf(http.getRequest<object>());
-    let context = findSessionContext(request);
-    if (context === undefined) {
-      context = new SessionContext(this.runtime, request, http.getResponse<object>());
-      rememberSessionContext(request, context);
-    }
-    return context;
+    return this.contextFor(this.targetOf(execution));
   }
 
   /** The context if one exists already, without creating one (routes that never used the session). */
   existingContextOf(execution: ExecutionContext): SessionContext | undefined {
-    return findSessionContext(rawRequestOf(execution.switchToHttp().getRequest<object>()));
+    return findContextOf(execution);
+  }
+
+  /**
+   * Loads the execution's session (at most once per request or message). Over a socket, tells the
+   * WebSocket integration whether the handshake's session is still live, so it can close the socket.
+   */
+  async load(execution: ExecutionContext): Promise<SessionHandle> {
+    const target = this.targetOf(execution);
+    const context = this.contextFor(target);
+    const handle = await context.load();
+    if (target.socket !== undefined) handshakeOf(target.socket)?.sessionLoaded?.(!context.isNew);
+    return handle;
+  }
+
+  /**
+   * Runs `work` (the rest of a handler's pipeline) so that `@Session()` finds `context`: needed over a
+   * socket only, where the request cannot identify the message.
+   */
+  withinMessage<T>(execution: ExecutionContext, context: SessionContext, work: () => T): T {
+    return executionTargetOf(execution)?.message === undefined ? work() : messageScope.run(context, work);
+  }
+
+  /**
+   * The `publicId` the request's session cookie names, if exactly one valid, signed cookie is present.
+   * No I/O: the session may no longer exist.
+   */
+  publicIdFromCookie(request: IncomingMessage): string | undefined {
+    const { cookie, trustProxy } = this.runtime.options;
+    const secure = cookie.secure === 'auto' ? isSecureRequest(request, trustProxy) : cookie.secure;
+    const values = readCookieValues(request.headers.cookie, secure ? cookie.secureName : cookie.plainName);
+    const ids = new Set<string>();
+    for (const value of values) {
+      const id = this.runtime.signer.unsign(value);
+      if (id !== undefined) ids.add(id);
+    }
+    const [id] = ids;
+    return ids.size === 1 && id !== undefined ? publicIdOf(id) : undefined;
+  }
+
+  private targetOf(execution: ExecutionContext): ExecutionTarget {
+    const target = executionTargetOf(execution);
+    if (target === undefined) {
+      throw new RedisSessionError(
+        `no session in a '${execution.getType()}' context: sessions belong to HTTP requests, GraphQL operations ` +
+          `(the GraphQL context must hold the request: context: ({ req, res }) => ({ req, res })) and WebSocket messages`,
+      );
+    }
+    return target;
+  }
+
+  private contextFor(target: ExecutionTarget): SessionContext {
+    const { request, message } = target;
+    const existing = message === undefined ? findSessionContext(request) : messageContexts.get(message);
+    if (existing !== undefined) return existing;
+    const context = new SessionContext(this.runtime, request, target.response);
+    if (message === undefined) rememberSessionContext(request, context);
+    else messageContexts.set(message, context);
+    return context;
   }
 }
