@@ -14,6 +14,8 @@ const STYLE = new SafeHtml(`
   body.theme-dark a { color: #8ab4f8; }
   form.inline { display: inline; }
   table { border-collapse: collapse; width: 100%; }
+  /* On a phone the devices table is wider than the screen: let it scroll rather than push buttons off. */
+  .table-scroll { overflow-x: auto; }
   th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #8884; }
   tr.current td { background: #4a90e222; }
   .notice { padding: .5rem 1rem; border-left: 4px solid #e0a000; background: #e0a00022; }
