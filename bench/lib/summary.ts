@@ -1,0 +1,231 @@
+import { bareOf, CONTENDERS, peerOf, type Contender } from './contenders.js';
+
+/** One measured run: one contender, one workload, one round. Per-request figures are averages. */
+export interface RunSample {
+  readonly round: number;
+  readonly contender: string;
+  readonly workload: string;
+  /** KiB of session data, for the scaling runs. */
+  readonly sizeKb?: number;
+  readonly requests: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failures: number;
+  /** Calls per request by command, from `INFO commandstats` (commands inside Lua scripts included). */
+  readonly callsPerRequest: Record<string, number>;
+  /** Commands a client sent per request: the calls above less those that ran inside scripts. */
+  readonly sentPerRequest: number;
+  /** Bytes Redis received and sent per request. */
+  readonly redisBytesIn: number;
+  readonly redisBytesOut: number;
+  /** CPU microseconds per request: the app's process, and Redis. */
+  readonly appCpuUs: number;
+  readonly redisCpuUs: number;
+}
+
+/** Medians over rounds for one contender and workload, and ratios against the references. */
+export interface Summary {
+  readonly contender: string;
+  readonly workload: string;
+  readonly sizeKb?: number;
+  readonly rounds: number;
+  readonly rps: number;
+  readonly p99: number;
+  readonly failures: number;
+  readonly callsPerRequest: Record<string, number>;
+  readonly sentPerRequest: number;
+  readonly redisBytesIn: number;
+  readonly redisBytesOut: number;
+  readonly appCpuUs: number;
+  readonly redisCpuUs: number;
+  /** requests/s relative to the contender without sessions on the same adapter (median of per-round ratios). */
+  readonly vsBare: number | undefined;
+  /**
+   * requests/s relative to the other session library on the same adapter (nest-redis-session, and the floor:
+   * the largest ratio a library making the allowed round trips could reach).
+   */
+  readonly vsPeer: number | undefined;
+  /** For the peers: nest-redis-session on the same adapter relative to this one. */
+  readonly oursVsThis: number | undefined;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function contenderById(id: string): Contender {
+  const contender = CONTENDERS.find((c) => c.id === id);
+  if (!contender) throw new Error(`unknown contender ${id}`);
+  return contender;
+}
+
+/**
+ * Medians of every figure over the rounds, and ratios paired by round: each round's ratio compares runs
+ * made minutes apart at most, so a slow phase of the machine hits both sides; the median of those ratios
+ * is reported.
+ */
+export function summarise(samples: readonly RunSample[]): Summary[] {
+  const key = (s: { contender: string; workload: string; sizeKb?: number }): string =>
+    `${s.contender}|${s.workload}|${s.sizeKb ?? ''}`;
+  const groups = new Map<string, RunSample[]>();
+  for (const sample of samples) {
+    const list = groups.get(key(sample)) ?? [];
+    list.push(sample);
+    groups.set(key(sample), list);
+  }
+  const pairedRatio = (runs: readonly RunSample[], otherId: string, invert = false): number | undefined => {
+    const first = runs[0]!;
+    const others = groups.get(key({ contender: otherId, workload: first.workload, sizeKb: first.sizeKb }));
+    if (!others) return undefined;
+    const ratios: number[] = [];
+    for (const run of runs) {
+      const other = others.find((o) => o.round === run.round);
+      if (other && other.rps > 0 && run.rps > 0) ratios.push(invert ? other.rps / run.rps : run.rps / other.rps);
+    }
+    return ratios.length > 0 ? median(ratios) : undefined;
+  };
+  const summaries: Summary[] = [];
+  for (const runs of groups.values()) {
+    const first = runs[0]!;
+    const contender = contenderById(first.contender);
+    const commands = new Set(runs.flatMap((r) => Object.keys(r.callsPerRequest)));
+    const callsPerRequest: Record<string, number> = {};
+    for (const command of [...commands].sort()) {
+      callsPerRequest[command] = median(runs.map((r) => r.callsPerRequest[command] ?? 0));
+    }
+    summaries.push({
+      contender: first.contender,
+      workload: first.workload,
+      sizeKb: first.sizeKb,
+      rounds: runs.length,
+      rps: median(runs.map((r) => r.rps)),
+      p99: median(runs.map((r) => r.p99)),
+      failures: runs.reduce((sum, r) => sum + r.failures, 0),
+      callsPerRequest,
+      sentPerRequest: median(runs.map((r) => r.sentPerRequest)),
+      redisBytesIn: median(runs.map((r) => r.redisBytesIn)),
+      redisBytesOut: median(runs.map((r) => r.redisBytesOut)),
+      appCpuUs: median(runs.map((r) => r.appCpuUs)),
+      redisCpuUs: median(runs.map((r) => r.redisCpuUs)),
+      vsBare: contender.kind === 'bare' ? undefined : pairedRatio(runs, bareOf(contender)),
+      vsPeer:
+        contender.kind === 'ours' || contender.kind === 'floor' ? pairedRatio(runs, peerOf(contender)) : undefined,
+      oursVsThis:
+        contender.kind === 'peer'
+          ? pairedRatio(runs, contender.adapter === 'express' ? 'nrs-express' : 'nrs-fastify', true)
+          : undefined,
+    });
+  }
+  return summaries;
+}
+
+/** Memory one session takes in Redis, for one contender. */
+export interface MemorySample {
+  readonly contender: string;
+  readonly sessions: number;
+  /** Bytes of the session records, per session. */
+  readonly recordBytes: number;
+  /** Bytes of the per-user index keys (`<prefix>u:*`), per session; `undefined` when there are none. */
+  readonly indexBytes: number | undefined;
+  readonly recordKeys: number;
+  readonly indexKeys: number;
+  /** Bytes of the session records, per session, when signed in with a short User-Agent (≤ 64 bytes). */
+  readonly recordBytesShortAgent: number;
+}
+
+/** A target from the issue, and whether the run met it. */
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  /** For throughput ratios: what the floor contender reached, the most any library could. */
+  readonly ceiling?: string;
+  readonly met: boolean | undefined;
+}
+
+function find(summaries: readonly Summary[], contender: string, workload: string): Summary | undefined {
+  return summaries.find((s) => s.contender === contender && s.workload === workload && s.sizeKb === undefined);
+}
+
+/** Every target of issue 6 against this run's medians. */
+export function checkTargets(summaries: readonly Summary[], memory: readonly MemorySample[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const fmt = (value: number | undefined, digits = 2): string =>
+    value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
+  const check = (
+    target: string,
+    value: number | undefined,
+    ok: (v: number) => boolean,
+    shown: string,
+    ceiling?: number,
+  ): void => {
+    checks.push({
+      target,
+      measured: shown,
+      ceiling: ceiling === undefined ? undefined : `${fmt(ceiling)}×`,
+      met: value === undefined || Number.isNaN(value) ? undefined : ok(value),
+    });
+  };
+  /** nest-redis-session's requests/s against the peer's, with the floor's ratio as the ceiling. */
+  const ratioTarget = (workload: 'read' | 'write', adapter: 'Express' | 'Fastify', at: number): void => {
+    const suffix = adapter === 'Express' ? 'express' : 'fastify';
+    const peer = adapter === 'Express' ? 'express-session' : '@fastify/session';
+    const ours = find(summaries, `nrs-${suffix}`, workload)?.vsPeer;
+    check(
+      `${workload}, ${adapter}: ≥ ${at}× ${peer} req/s`,
+      ours,
+      (v) => v >= at,
+      `${fmt(ours)}×`,
+      find(summaries, `floor-${suffix}`, workload)?.vsPeer,
+    );
+  };
+  for (const id of ['nrs-express', 'nrs-fastify']) {
+    const adapter = id === 'nrs-express' ? 'Express' : 'Fastify';
+    const read = find(summaries, id, 'read');
+    check(
+      `read, ${adapter}: ≤ 1.0 Redis command sent per request`,
+      read?.sentPerRequest,
+      (v) => v <= 1.0,
+      fmt(read?.sentPerRequest),
+    );
+  }
+  ratioTarget('read', 'Express', 1.3);
+  ratioTarget('read', 'Fastify', 2.5);
+  for (const id of ['nrs-express', 'nrs-fastify']) {
+    const adapter = id === 'nrs-express' ? 'Express' : 'Fastify';
+    const write = find(summaries, id, 'write');
+    check(
+      `write, ${adapter}: ≤ 2 Redis round trips per request`,
+      write?.sentPerRequest,
+      (v) => v <= 2,
+      fmt(write?.sentPerRequest),
+    );
+  }
+  ratioTarget('write', 'Express', 1.5);
+  ratioTarget('write', 'Fastify', 2);
+  for (const id of ['nrs-express', 'nrs-fastify']) {
+    const adapter = id === 'nrs-express' ? 'Express' : 'Fastify';
+    const anonymous = find(summaries, id, 'anonymous');
+    const calls = anonymous ? Object.values(anonymous.callsPerRequest).reduce((a, b) => a + b, 0) : undefined;
+    check(`route without session, ${adapter}: 0 Redis commands`, calls, (v) => v === 0, fmt(calls, 3));
+    check(
+      `route without session, ${adapter}: ≥ 0.95× bare NestJS req/s`,
+      anonymous?.vsBare,
+      (v) => v >= 0.95,
+      `${fmt(anonymous?.vsBare)}×`,
+    );
+  }
+  const ours = memory.find((m) => m.contender === 'nrs-express') ?? memory.find((m) => m.contender === 'nrs-fastify');
+  const theirs = memory.find((m) => m.contender === 'express-session');
+  const ratio = ours && theirs ? ours.recordBytes / theirs.recordBytes : undefined;
+  check(
+    'memory: a session record ≤ 0.8× express-session + connect-redis bytes',
+    ratio,
+    (v) => v <= 0.8,
+    ours && theirs ? `${fmt(ratio)}× (${Math.round(ours.recordBytes)} vs ${Math.round(theirs.recordBytes)} B)` : 'n/a',
+  );
+  return checks;
+}
