@@ -142,13 +142,13 @@ function describe(sample: RunSample): string {
   );
 }
 
-/** The commit the library was built from, `+changes` if its files differ from it; `unknown` outside git. */
+/** The last commit that changed the library, `+changes` if its files differ from it; `unknown` outside git. */
 function libraryRevision(): string {
   const git = (...args: string[]): string | undefined => {
     const result = spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' });
     return result.status === 0 ? result.stdout.trim() : undefined;
   };
-  const commit = git('rev-parse', '--short', 'HEAD');
+  const commit = git('log', '-1', '--format=%h', '--', 'libs/redis-session');
   if (commit === undefined) return 'unknown';
   const changed = git('status', '--porcelain', '--', 'libs/redis-session');
   return changed ? `${commit}+changes` : commit;

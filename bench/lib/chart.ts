@@ -27,7 +27,7 @@ export function throughputChart(summaries: readonly Summary[], subtitle: string)
   const values = summaries
     .filter((s) => s.sizeKb === undefined)
     .map((s) => ({
-      workload: WORKLOADS.find((w) => w.id === s.workload)?.label ?? s.workload,
+      workload: WORKLOADS.find((w) => w.id === s.workload)?.short ?? s.workload,
       contender: CONTENDERS.find((c) => c.id === s.contender)?.label ?? s.contender,
       rps: Math.round(s.rps),
     }));
@@ -36,14 +36,14 @@ export function throughputChart(summaries: readonly Summary[], subtitle: string)
     title: { text: 'Requests per second (median of rounds), higher is better', subtitle, anchor: 'start' },
     background: 'white',
     data: { values },
-    width: { step: 16 },
+    width: { step: 18 },
     height: 260,
     mark: { type: 'bar', tooltip: true },
     encoding: {
       x: {
         field: 'workload',
         type: 'nominal',
-        sort: WORKLOADS.map((w) => w.label),
+        sort: WORKLOADS.map((w) => w.short),
         title: null,
         axis: { labelAngle: 0, labelLimit: 200 },
       },
@@ -68,7 +68,7 @@ export function scalingChart(summaries: readonly Summary[], subtitle: string): P
   const scaling = summaries.filter((s) => s.sizeKb !== undefined);
   const contenders = CONTENDERS.filter((c) => scaling.some((s) => s.contender === c.id));
   const values = scaling.map((s) => ({
-    workload: WORKLOADS.find((w) => w.id === s.workload)?.label ?? s.workload,
+    workload: WORKLOADS.find((w) => w.id === s.workload)?.short ?? s.workload,
     contender: CONTENDERS.find((c) => c.id === s.contender)?.label ?? s.contender,
     kb: s.sizeKb,
     cpu: Math.round(s.appCpuUs),

@@ -90,6 +90,8 @@ export function runs(contender: Contender, workload: Workload): boolean {
 export interface Workload {
   readonly id: WorkloadId;
   readonly label: string;
+  /** A few words, for chart axes. */
+  readonly short: string;
   readonly method: 'GET' | 'POST';
   readonly path: string;
   /** Requests carry a signed-in session's cookie (one per pre-created session, rotated). */
@@ -97,16 +99,31 @@ export interface Workload {
 }
 
 export const WORKLOADS: readonly Workload[] = [
-  { id: 'read', label: 'read session (guarded GET)', method: 'GET', path: '/me', withCookie: true },
-  { id: 'write', label: 'write session (counter += 1)', method: 'POST', path: '/counter', withCookie: true },
+  {
+    id: 'read',
+    label: 'read session (guarded GET)',
+    short: 'read session',
+    method: 'GET',
+    path: '/me',
+    withCookie: true,
+  },
+  {
+    id: 'write',
+    label: 'write session (counter += 1)',
+    short: 'write session',
+    method: 'POST',
+    path: '/counter',
+    withCookie: true,
+  },
   {
     id: 'anonymous',
     label: 'route without session (cookie sent)',
+    short: 'route without session',
     method: 'GET',
     path: '/public',
     withCookie: true,
   },
-  { id: 'login', label: 'sign in (new session)', method: 'POST', path: '/login', withCookie: false },
+  { id: 'login', label: 'sign in (new session)', short: 'sign in', method: 'POST', path: '/login', withCookie: false },
 ];
 
 /** Session sizes of the scaling runs, KiB of data (about 1 KiB per key). */

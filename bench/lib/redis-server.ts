@@ -74,8 +74,13 @@ export class BenchRedis {
       '--logfile',
       join(this.dir, 'redis.log'),
     ];
-    const script = 'redis-server "$@" & child=$!; read _ignored; kill $child 2>/dev/null; wait $child';
-    this.shell = spawn('sh', ['-c', script, 'sh', ...args], { stdio: ['pipe', 'ignore', 'inherit'] });
+    // The shell also removes the directory, so nothing is left behind even when the runner is killed.
+    const script =
+      'redis-server "$@" & child=$!; read _ignored; kill $child 2>/dev/null; wait $child; rm -rf "$BENCH_REDIS_DIR"';
+    this.shell = spawn('sh', ['-c', script, 'sh', ...args], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+      env: { ...process.env, BENCH_REDIS_DIR: this.dir },
+    });
     const probe = this.client();
     probe.on('error', () => undefined);
     try {
