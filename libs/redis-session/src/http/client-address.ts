@@ -1,7 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 
-/** Longest `User-Agent` kept: enough to tell devices apart, bounded so a header cannot bloat the record. */
-const MAX_USER_AGENT = 256;
+/**
+ * Longest `User-Agent` kept: enough to tell devices apart. 64 bytes is also the largest value Redis keeps
+ * in a hash's compact listpack encoding (`hash-max-listpack-value`); one longer field would switch the
+ * whole session record to the larger hashtable encoding.
+ */
+const MAX_USER_AGENT = 64;
 
 /** The request's `User-Agent`, truncated. */
 export function userAgentOf(request: IncomingMessage): string | undefined {

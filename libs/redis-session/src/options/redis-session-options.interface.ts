@@ -55,7 +55,7 @@ export type SessionLimitPolicy = 'evict-oldest' | 'reject';
 /** What `login()` records about the device, for `SessionRepository.listForUser()`. */
 export interface DeviceRecordingOptions {
   /**
-   * Record the `User-Agent` header (first 256 characters).
+   * Record the `User-Agent` header (first 64 characters: it stays in Redis's compact hash encoding).
    * @default true
    */
   userAgent?: boolean;

@@ -16,12 +16,15 @@ import type { SessionRepository } from '../store/session.repository.js';
 import { decodeValue, encodeValue } from './session-data.codec.js';
 import { SessionHandle } from './session-handle.js';
 import { generateSessionId, isWellFormedId, publicIdOf, type CookieSigner } from './session-id.js';
+import type { VerifiedCookie, VerifiedCookies } from './verified-cookies.js';
 
 /** What every request's context needs from the module, built once at bootstrap. */
 export interface SessionRuntime {
   readonly options: ResolvedSessionOptions;
   readonly repository: SessionRepository;
   readonly signer: CookieSigner;
+  /** Cookie values that verified, remembered (see `VerifiedCookies`). */
+  readonly cookies: VerifiedCookies;
   readonly events: SessionEvents;
   /** See `REDIS_SESSION_CLOCK`. */
   readonly clock: () => number;
@@ -98,8 +101,8 @@ export class SessionContext {
   }
 
   private async loadOnce(): Promise<SessionHandle> {
-    const id = this.idFromCookie();
-    if (id === undefined || !(await this.loadStored(id))) this.startFresh();
+    const cookie = this.idFromCookie();
+    if (cookie === undefined || !(await this.loadStored(cookie))) this.startFresh();
     return this.createHandle();
   }
 
@@ -107,9 +110,8 @@ export class SessionContext {
    * Loads the session the cookie names, following a rotation tombstone once (see `rotationGracePeriod`).
    * Resolves whether it found a usable session; records why not otherwise.
    */
-  private async loadStored(id: string): Promise<boolean> {
+  private async loadStored({ id, publicId }: VerifiedCookie): Promise<boolean> {
     const { repository } = this.runtime;
-    const publicId = publicIdOf(id);
     let result = await this.store(() => repository.load(publicId));
     const forward = result.forward;
     if (forward !== undefined) {
@@ -181,16 +183,12 @@ export class SessionContext {
    * The one ID the cookie carries, checked without any I/O: shape and signature (S5, S6, S7). Several
    * copies of our cookie (one planted by a sibling subdomain, say) count only if exactly one verifies.
    */
-  private idFromCookie(): string | undefined {
+  private idFromCookie(): VerifiedCookie | undefined {
     const values = readCookieValues(this.request.headers.cookie, this.cookieName);
     if (values.length === 0) return undefined;
-    const ids = new Set<string>();
-    for (const value of values) {
-      const id = this.runtime.signer.unsign(value);
-      if (id !== undefined) ids.add(id);
-    }
-    if (ids.size === 1) return ids.values().next().value;
-    if (ids.size > 1) {
+    const verified = this.runtime.cookies.single(values);
+    if (verified !== undefined && verified !== 'ambiguous') return verified;
+    if (verified === 'ambiguous') {
       this.reject('ambiguous-cookie', undefined);
     } else {
       // Name the claimed session if the value has the shape of ours: apps can alert on ID guessing.

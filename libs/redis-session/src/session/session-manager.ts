@@ -12,7 +12,8 @@ import { SessionRepository } from '../store/session.repository.js';
 import { SessionContext, type SessionRuntime } from './session-context.js';
 import { findSessionContext, rememberSessionContext } from './session-context.registry.js';
 import type { SessionHandle } from './session-handle.js';
-import { CookieSigner, publicIdOf } from './session-id.js';
+import { VerifiedCookies } from './verified-cookies.js';
+import { CookieSigner } from './session-id.js';
 
 /**
  * A socket lives for many messages, so its session is loaded afresh for each one (a revoked session is
@@ -45,7 +46,8 @@ export class SessionManager {
     events: SessionEvents,
     @Inject(REDIS_SESSION_CLOCK) clock: () => number,
   ) {
-    this.runtime = { options, repository, signer: new CookieSigner(options.secrets), events, clock };
+    const signer = new CookieSigner(options.secrets);
+    this.runtime = { options, repository, signer, cookies: new VerifiedCookies(signer), events, clock };
   }
 
   /** The module's clock (ms since the epoch). */
@@ -100,13 +102,8 @@ export class SessionManager {
     const { cookie, trustProxy } = this.runtime.options;
     const secure = cookie.secure === 'auto' ? isSecureRequest(request, trustProxy) : cookie.secure;
     const values = readCookieValues(request.headers.cookie, secure ? cookie.secureName : cookie.plainName);
-    const ids = new Set<string>();
-    for (const value of values) {
-      const id = this.runtime.signer.unsign(value);
-      if (id !== undefined) ids.add(id);
-    }
-    const [id] = ids;
-    return ids.size === 1 && id !== undefined ? publicIdOf(id) : undefined;
+    const verified = this.runtime.cookies.single(values);
+    return verified === 'ambiguous' ? undefined : verified?.publicId;
   }
 
   private targetOf(execution: ExecutionContext): ExecutionTarget {
