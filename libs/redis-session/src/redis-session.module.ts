@@ -29,6 +29,7 @@ import { closeClient, connectAndPreload, describeClient } from './store/redis-bo
 import { createRedisConnection, type SessionRedisConnection } from './store/redis-client.factory.js';
 import { RedisSessionRepository } from './store/redis-session.repository.js';
 import { SessionRepository } from './store/session.repository.js';
+import { checkPermissions, warnAboutEviction } from './store/redis-startup-checks.js';
 import { SessionTelemetry } from './telemetry/session-telemetry.js';
 import { telemetryProviders } from './telemetry/telemetry.providers.js';
 
@@ -116,6 +117,7 @@ export class RedisSessionModule extends ConfigurableRedisSessionModule implement
   constructor(
     @Inject(SESSION_CONNECTION) private readonly connection: SessionRedisConnection | null,
     @Inject(REDIS_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    private readonly repository: SessionRepository,
   ) {
     super();
   }
@@ -147,6 +149,8 @@ export class RedisSessionModule extends ConfigurableRedisSessionModule implement
     }
     const { client, owned } = this.connection;
     await connectAndPreload(client, owned, Math.max(this.options.commandTimeout, 5_000));
+    await checkPermissions(this.repository);
+    await warnAboutEviction(client, this.logger);
     this.logger.log(`Sessions stored in Redis at ${describeClient(client)}`);
   }
 

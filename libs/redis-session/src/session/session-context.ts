@@ -413,7 +413,7 @@ export class SessionContext {
     const set = new Map<string, string>();
     const remove: string[] = [];
     const current = new Map<string, string>();
-    for (const key of Object.keys(this.dataValue)) {
+    for (const key of this.dataKeys()) {
       const json = encodeValue(key, this.dataValue[key]);
       if (json === undefined) continue;
       current.set(key, json);
@@ -478,10 +478,19 @@ export class SessionContext {
     this.cookieDirective = undefined;
   }
 
+  /**
+   * The data keys to store. An own `__proto__` key (from `session.data = JSON.parse(input)`, or a spread of
+   * such an object) is left out: a record holding one is refused on load, which would sign the user out.
+   */
+  private dataKeys(): string[] {
+    const keys = Object.keys(this.dataValue);
+    return keys.includes('__proto__') ? keys.filter((key) => key !== '__proto__') : keys;
+  }
+
   /** Every data key as JSON, checked against the size limit. */
   private encodeAll(): Map<string, string> {
     const fields = new Map<string, string>();
-    for (const key of Object.keys(this.dataValue)) {
+    for (const key of this.dataKeys()) {
       const json = encodeValue(key, this.dataValue[key]);
       if (json !== undefined) fields.set(key, json);
     }

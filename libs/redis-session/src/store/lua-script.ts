@@ -3,6 +3,11 @@ import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { messageOf } from '../errors/error-message.js';
 
+/**
+ * ioredis flattens an array argument into the command; its typings list that form only with a callback.
+ */
+type ArrayCall = (script: string, numKeys: number, keysAndArgs: (string | number)[]) => Promise<unknown>;
+
 /** A Redis client of either kind; both run scripts the same way. */
 export type RedisClient = Redis | Cluster;
 
@@ -22,10 +27,12 @@ export class LuaScript {
   /** Runs the script on one key (every script here touches a single key, so a single cluster slot). */
   async run(client: RedisClient, key: string, args: readonly (string | number)[]): Promise<unknown> {
     try {
-      return await client.evalsha(this.sha, 1, key, ...args);
+      // One array, not spread arguments: a call can take only so many arguments (about 120,000 in V8),
+      // and a save of tens of thousands of keys would turn into a confusing 503.
+      return await (client.evalsha as ArrayCall).call(client, this.sha, 1, [key, ...args]);
     } catch (error) {
       if (messageOf(error).startsWith('NOSCRIPT')) {
-        return client.eval(this.source, 1, key, ...args);
+        return (client.eval as ArrayCall).call(client, this.source, 1, [key, ...args]);
       }
       throw error;
     }

@@ -1,0 +1,44 @@
+import type { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { messageOf } from '../errors/error-message.js';
+import { SessionStoreError } from '../errors/session-store.error.js';
+import type { RedisClient } from './lua-script.js';
+import type { SessionRepository } from './session.repository.js';
+
+/**
+ * Runs the read path once, on a key under the prefix that no session can have (`{startup-check}` is not a
+ * public ID), so a Redis user without `EVALSHA`, or whose key pattern does not cover the prefix, fails
+ * startup with a clear error instead of turning every request into a 503 (S37).
+ */
+export async function checkPermissions(repository: SessionRepository): Promise<void> {
+  try {
+    await repository.load('startup-check');
+  } catch (error) {
+    const cause = error instanceof SessionStoreError && error.cause !== undefined ? error.cause : error;
+    throw new SessionStoreError(
+      `startup (running the session scripts under the key prefix; the Redis user needs EVALSHA, EVAL, UNLINK, ` +
+        `HMGET, ZRANGEBYSCORE, ZREM, ZSCORE and SCRIPT on the prefix's keys)`,
+      cause,
+    );
+  }
+}
+
+/**
+ * Warns when Redis may evict keys that have no TTL ahead of session records (S39). Only a warning: an
+ * evicted session is simply signed out, never misread. Silent when `CONFIG` is refused (managed Redis, a
+ * least-privilege user): the check is optional.
+ */
+export async function warnAboutEviction(client: RedisClient, logger: Logger): Promise<void> {
+  try {
+    const reply = await (client as Redis).config('GET', 'maxmemory-policy');
+    const policy = reply[1] ?? '';
+    if (policy.startsWith('allkeys-')) {
+      logger.warn(
+        `Redis maxmemory-policy is ${policy}: under memory pressure it can evict sessions as readily as cache ` +
+          `keys. Prefer noeviction or a volatile-* policy for a Redis that holds sessions.`,
+      );
+    }
+  } catch (error) {
+    logger.debug(`could not read maxmemory-policy (${messageOf(error)}); eviction check skipped`);
+  }
+}

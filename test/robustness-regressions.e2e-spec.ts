@@ -1,0 +1,101 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { Test } from '@nestjs/testing';
+import { RedisSessionModule, SessionStoreError } from 'nest-redis-session';
+import { FixtureController } from './support/fixture.controller.js';
+import { RedisServer } from './support/redis-server.js';
+import { HttpClient, listen, sessionCookieOf } from './support/robustness-http.js';
+import { liveRecords } from './support/robustness-redis.js';
+import { RobustnessController } from './support/robustness.controller.js';
+import { ADAPTERS, adapterOf, createTestApp, TEST_SECRET } from './support/test-app.js';
+
+// Library bugs found by the robustness suites. NOT committed: each test fails until the library is fixed.
+describe.each(ADAPTERS)('regressions found by the robustness suites on %s', (adapter) => {
+  let redis: RedisServer;
+  let inspector: Redis;
+  let app: INestApplication;
+  let http: HttpClient;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    inspector = redis.client();
+    app = await createTestApp(adapter, {
+      imports: [
+        RedisSessionModule.forRoot({
+          redis: redis.url,
+          secrets: [TEST_SECRET],
+          maxSessionBytes: 64 << 20,
+          commandTimeout: 10_000,
+        }),
+      ],
+      controllers: [FixtureController, RobustnessController],
+    });
+    http = new HttpClient(await listen(app));
+  });
+
+  afterAll(async () => {
+    http?.close();
+    await app?.close();
+    inspector?.disconnect();
+    await redis?.destroy();
+  });
+
+  it.each(['replace-parsed', 'merge-parsed'])(
+    'S31: data set from parsed user JSON with an own "__proto__" key (%s) is dropped, and the signed-in session keeps working',
+    async (route) => {
+      const cookie = sessionCookieOf(await http.post('/login', { json: { userId: 'victim' } }));
+      const reply = await http.post(`/r/${route}`, {
+        cookie,
+        json: { json: '{"__proto__":{"isAuthenticated":true},"theme":"dark"}' },
+      });
+      expect(reply.status).toBe(201);
+      const [key] = await liveRecords(inspector);
+      expect(await inspector.hkeys(key!)).not.toContain('__proto__');
+      const me = await http.get('/private', { cookie });
+      expect(me.status).toBe(200); // today: 401, the user is signed out (record refused as malformed)
+      expect(me.body.data).toEqual({ theme: 'dark' });
+    },
+  );
+
+  it('100,000 top-level keys under a raised maxSessionBytes are saved, or refused with a typed error, never a 503', async () => {
+    const reply = await http.post('/r/keys/100000');
+    expect(reply.status).not.toBe(503); // today: 503 from "RangeError: Maximum call stack size exceeded" in LuaScript.run
+    expect(reply.status).toBe(201);
+  });
+
+  it.each([
+    ['without EVALSHA', ['~sess:*', '+eval']],
+    ['whose keys do not cover the prefix', ['~other:*', '+evalsha', '+eval']],
+  ])('S37: an ACL user %s fails startup with a clear error', async (_label, rules) => {
+    const needed = [
+      '+script|load',
+      '+unlink',
+      '+type',
+      '+time',
+      '+hgetall',
+      '+hmget',
+      '+hset',
+      '+hdel',
+      '+exists',
+      '+pexpire',
+      '+pttl',
+      '+del',
+      '+info',
+    ];
+    await inspector.call('ACL', 'SETUSER', 'limited', 'reset', 'on', '>pw-0123456789', '-@all', ...rules, ...needed);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        RedisSessionModule.forRoot({
+          redis: { host: '127.0.0.1', port: redis.port, username: 'limited', password: 'pw-0123456789' },
+          secrets: [TEST_SECRET],
+        }),
+      ],
+    }).compile();
+    const limited = moduleRef.createNestApplication(adapterOf(adapter), { logger: false });
+    try {
+      await expect(limited.init()).rejects.toBeInstanceOf(SessionStoreError);
+    } finally {
+      await limited.close().catch(() => undefined);
+    }
+  });
+});
