@@ -99,14 +99,16 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
     expect(count.body).toEqual({ count: 3 });
   });
 
-  it('keeps 64 characters of a long User-Agent, so the record stays in the compact listpack encoding', async () => {
-    const { server } = await start();
-    const agent = `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36`;
-    const cookie = await login(server, 'listpack-ada', agent);
-    const list = await request(server).get('/devices').set('Cookie', cookie).expect(200);
-    expect((list.body as Array<{ userAgent: string }>)[0]!.userAgent).toBe(agent.slice(0, 64));
+  it('keeps the first 256 characters of a User-Agent; without device facts the record stays in the compact listpack encoding', async () => {
+    const { server } = await start({ device: { userAgent: false, ip: false } });
+    const cookie = await login(server, 'listpack-ada', 'x'.repeat(300));
+    await request(server).get('/devices').set('Cookie', cookie).expect(200);
     const [record] = await liveRecords(inspector);
     expect(await inspector.object('ENCODING', record!)).toBe('listpack');
+    const full = await start();
+    const long = await login(full.server, 'long-ada', 'y'.repeat(300));
+    const list = await request(full.server).get('/devices').set('Cookie', long).expect(200);
+    expect((list.body as Array<{ userAgent: string }>)[0]!.userAgent).toBe('y'.repeat(256));
   });
 
   it('device facts can be turned off', async () => {

@@ -24,7 +24,7 @@ export interface DeviceView {
   readonly expiresAt: Date;
   /** Whether it is the session making this request. */
   readonly current: boolean;
-  /** The `User-Agent` header at sign-in, as the client sent it (the library keeps 64 characters). */
+  /** The `User-Agent` header at sign-in, as the client sent it (the library keeps 256 characters). */
   readonly userAgent: string | undefined;
   /** The client's IP address at sign-in. */
   readonly ip: string | undefined;

@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * Longest `User-Agent` kept: enough to tell devices apart. 64 bytes is also the largest value Redis keeps
- * in a hash's compact listpack encoding (`hash-max-listpack-value`); one longer field would switch the
- * whole session record to the larger hashtable encoding.
+ * Longest `User-Agent` kept: enough to tell devices apart (browsers name themselves well past the first 64
+ * characters), bounded so a header cannot bloat the record. A value over 64 bytes moves the record out of
+ * Redis's compact listpack encoding unless the server's `hash-max-listpack-value` is raised; apps that
+ * want the smallest records turn `device.userAgent` off (see docs/scaling.md).
  */
-const MAX_USER_AGENT = 64;
+const MAX_USER_AGENT = 256;
 
 /** The request's `User-Agent`, truncated. */
 export function userAgentOf(request: IncomingMessage): string | undefined {

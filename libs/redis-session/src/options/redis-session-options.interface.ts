@@ -55,7 +55,8 @@ export type SessionLimitPolicy = 'evict-oldest' | 'reject';
 /** What `login()` records about the device, for `SessionRepository.listForUser()`. */
 export interface DeviceRecordingOptions {
   /**
-   * Record the `User-Agent` header (first 64 characters: it stays in Redis's compact hash encoding).
+   * Record the `User-Agent` header (first 256 characters). It makes the record larger in Redis (over 64
+   * bytes, a hash leaves the compact listpack encoding unless `hash-max-listpack-value` is raised).
    * @default true
    */
   userAgent?: boolean;

@@ -1,6 +1,6 @@
 /** What `login()` recorded about the device a session belongs to. */
 export interface SessionDevice {
-  /** The `User-Agent` header at login (first 64 characters). */
+  /** The `User-Agent` header at login (first 256 characters). */
   readonly userAgent?: string;
   /** The client IP address at login. */
   readonly ip?: string;
