@@ -1,8 +1,7 @@
-import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { UseGuards, type INestApplication } from '@nestjs/common';
 import { Args, Field, GraphQLModule, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import { AuthGuard, RedisSessionModule, Session } from 'nest-redis-session';
-import { ApolloTestDriver } from './graphql-driver.js';
 import { createTestApp, TEST_SECRET, type AdapterName } from './test-app.js';
 
 interface ResolverData {
@@ -112,7 +111,7 @@ export async function createGraphqlTestApp(
     imports: [
       RedisSessionModule.forRoot({ secrets: [TEST_SECRET], ...options }),
       GraphQLModule.forRoot<ApolloDriverConfig>({
-        driver: ApolloTestDriver,
+        driver: ApolloDriver,
         autoSchemaFile: true,
         graphiql: false,
         ...(adapter === 'fastify' ? { context: (request: object, reply: object) => ({ req: request, reply }) } : {}),
