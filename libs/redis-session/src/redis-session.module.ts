@@ -117,7 +117,6 @@ export class RedisSessionModule extends ConfigurableRedisSessionModule implement
   constructor(
     @Inject(SESSION_CONNECTION) private readonly connection: SessionRedisConnection | null,
     @Inject(REDIS_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
-    private readonly repository: SessionRepository,
   ) {
     super();
   }
@@ -149,7 +148,7 @@ export class RedisSessionModule extends ConfigurableRedisSessionModule implement
     }
     const { client, owned } = this.connection;
     await connectAndPreload(client, owned, Math.max(this.options.commandTimeout, 5_000));
-    await checkPermissions(this.repository);
+    await checkPermissions(client, this.options);
     await warnAboutEviction(client, this.logger);
     this.logger.log(`Sessions stored in Redis at ${describeClient(client)}`);
   }

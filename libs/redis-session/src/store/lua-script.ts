@@ -19,7 +19,7 @@ export class LuaScript {
   readonly source: string;
   readonly sha: string;
 
-  constructor(fileName: string) {
+  constructor(readonly fileName: string) {
     this.source = readFileSync(new URL(`./lua/${fileName}`, import.meta.url), 'utf8');
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
