@@ -1,16 +1,11 @@
-import type { Redis } from 'ioredis';
 import { SessionStoreError } from '../errors/session-store.error.js';
 import type { RedisClient } from './lua-script.js';
 import { lastErrorOf } from './redis-error-log.js';
 import { RedisSessionRepository } from './redis-session.repository.js';
+import { describeClient, isClusterClient, scriptHosts } from './redis-topology.js';
 import { withTimeout } from './with-timeout.js';
 
-/** Where a client points, for messages: never the password. */
-export function describeClient(client: RedisClient): string {
-  const options = (client as Redis).options as { host?: string; port?: number; path?: string } | undefined;
-  if (options?.path) return options.path;
-  return options?.host !== undefined ? `${options.host}:${options.port ?? 6379}` : 'the configured Redis';
-}
+export { describeClient };
 
 /**
  * Connects a client the module created and loads the scripts, so the first request pays neither. A
@@ -21,10 +16,11 @@ export async function connectAndPreload(client: RedisClient, owned: boolean, tim
   const lastError = lastErrorOf(client);
   try {
     if (owned && client.status === 'wait') await withTimeout(client.connect(), timeoutMs);
-    await withTimeout(
-      Promise.all(RedisSessionRepository.scripts.map((script) => client.script('LOAD', script.source))),
-      timeoutMs,
+    // On a cluster every primary needs the scripts: EVALSHA runs on the primary of the key's slot.
+    const loads = scriptHosts(client).flatMap((host) =>
+      RedisSessionRepository.scripts.map((script) => host.script('LOAD', script.source)),
     );
+    await withTimeout(Promise.all(loads), timeoutMs);
   } catch (error) {
     const thrown = error instanceof SessionStoreError && error.cause !== undefined ? error.cause : error;
     // ioredis rejects connect() with a bare "Connection is closed"; the error event before it says why.
@@ -43,8 +39,15 @@ export async function closeClient(client: RedisClient): Promise<void> {
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   try {
     await withTimeout(client.quit(), 1_000);
+    // quit() leaves ioredis' Sentinel failover detector (its subscriptions to the Sentinels) running;
+    // disconnect() stops it. Called before the socket has closed, it closes nothing twice.
+    if (hasFailoverDetector(client)) client.disconnect();
   } catch {
     client.disconnect();
   }
   await withTimeout(ended, 1_000).catch(() => client.disconnect());
+}
+
+function hasFailoverDetector(client: RedisClient): boolean {
+  return !isClusterClient(client) && client.options.failoverDetector === true;
 }

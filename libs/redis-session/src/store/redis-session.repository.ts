@@ -3,6 +3,7 @@ import type { ResolvedSessionOptions } from '../options/resolved-session-options
 import { LuaScript, type RedisClient } from './lua-script.js';
 import { METADATA_FIELDS, parseMetadataFields, parseRecord } from './parse-record.js';
 import { RecordField, dataKeyOfField, fieldOfDataKey } from './record-fields.js';
+import { ReplicatedWrites } from './replica-ack.js';
 import type {
   FieldChanges,
   IndexAddResult,
@@ -41,12 +42,16 @@ export class RedisSessionRepository extends SessionRepository {
   /** Every script is loaded into the server at bootstrap; see `connectAndPreload`. */
   static readonly scripts: readonly LuaScript[] = [LOAD, CREATE, UPDATE, INDEX_ADD, DELETE_OWNED, RETIRE];
 
+  /** Logins and logouts, acknowledged by replicas when `waitForReplicas` is set. */
+  private readonly replicated: ReplicatedWrites;
+
   constructor(
     private readonly client: RedisClient,
     options: ResolvedSessionOptions,
     events?: SessionEvents,
   ) {
     super(options, events);
+    this.replicated = new ReplicatedWrites(client, options.waitForReplicas, options.commandTimeout);
   }
 
   /** The Redis key of a session: the prefix and the public ID as a hash tag. */
@@ -95,7 +100,9 @@ export class RedisSessionRepository extends SessionRepository {
       if (json.length <= MAX_METADATA_BYTES) args.push(RecordField.metadata, json);
     }
     for (const [key, json] of record.fields) args.push(fieldOfDataKey(key), json);
-    const reply = await this.call(CREATE.run(this.client, this.keyOf(publicId), args));
+    const key = this.keyOf(publicId);
+    const signedIn = record.userId !== undefined;
+    const reply = await this.replicated.write(key, signedIn, (client) => CREATE.run(client, key, args), Array.isArray);
     if (!Array.isArray(reply)) return undefined;
     const [now, createdAt, deadline, authenticatedAt] = reply as number[];
     return {
@@ -117,7 +124,9 @@ export class RedisSessionRepository extends SessionRepository {
   }
 
   async delete(publicId: string): Promise<boolean> {
-    return (await this.call(this.client.unlink(this.keyOf(publicId)))) === 1;
+    const key = this.keyOf(publicId);
+    const run = (client: RedisClient) => client.unlink(key);
+    return (await this.replicated.write(key, true, run, (n) => n === 1)) === 1;
   }
 
   async retire(publicId: string, successor: string, graceMs: number): Promise<ReadonlyMap<string, string> | undefined> {
@@ -133,7 +142,9 @@ export class RedisSessionRepository extends SessionRepository {
   }
 
   async deleteOwned(publicId: string, userId: string): Promise<boolean> {
-    return (await this.call(DELETE_OWNED.run(this.client, this.keyOf(publicId), [userId]))) === 1;
+    const key = this.keyOf(publicId);
+    const run = (client: RedisClient) => DELETE_OWNED.run(client, key, [userId]);
+    return (await this.replicated.write(key, true, run, (n) => n === 1)) === 1;
   }
 
   async readMetadata(publicIds: readonly string[]): Promise<(SessionMetadata | undefined)[]> {
