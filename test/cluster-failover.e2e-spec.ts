@@ -1,0 +1,83 @@
+import type { INestApplication } from '@nestjs/common';
+import { RedisSessionModule } from 'nest-redis-session';
+import request from 'supertest';
+import { FailoverLoad, signIn } from './support/failover-load.js';
+import { FixtureController } from './support/fixture.controller.js';
+import { RedisCluster } from './support/redis-cluster.js';
+import { sessionKeyOfCookie } from './support/replicated-core.js';
+import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+
+type Server = Parameters<typeof request>[0];
+
+let cluster: RedisCluster;
+
+beforeAll(async () => {
+  cluster = await RedisCluster.start();
+});
+
+afterAll(async () => {
+  await cluster?.destroy();
+});
+
+describe.each(ADAPTERS)('Redis Cluster failover on %s', (adapter) => {
+  let app: INestApplication;
+  let server: Server;
+
+  beforeAll(async () => {
+    app = await createTestApp(adapter, {
+      imports: [
+        RedisSessionModule.forRoot({
+          redis: { cluster: { nodes: cluster.nodes } },
+          secrets: [TEST_SECRET],
+          waitForReplicas: 1,
+        }),
+      ],
+      controllers: [FixtureController],
+    });
+    await app.listen(0, '127.0.0.1');
+    server = app.getHttpServer() as Server;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('keeps a signed-in user signed in through the crash of the primary holding the session: 503s only while it lasts, never a 500 or a cookie change', async () => {
+    const cookie = await signIn(server, `survivor-${adapter}`);
+    const primary = await cluster.primaryFor(sessionKeyOfCookie(cookie));
+
+    const load = new FailoverLoad(await app.getUrl(), cookie);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      load.markFault();
+      await cluster.crash(primary);
+      await load.untilRecovered();
+    } finally {
+      await load.stop();
+    }
+    try {
+      const report = load.report();
+      console.log(`cluster failover on ${adapter}: ${JSON.stringify(report)}`);
+      expect(report.statuses['500']).toBeUndefined();
+      expect(Object.keys(report.statuses).every((status) => ['200', '201', '503'].includes(status))).toBe(true);
+      expect(report.statuses['503']).toBeGreaterThan(0);
+      expect(report.cookieChanges).toBe(0);
+      expect(report.recoveredAfterFault).toBeDefined();
+      expect(report.errorsAfterRecovery).toBe(0);
+
+      // The login was acknowledged by the replica (waitForReplicas: 1): the same cookie still signs in.
+      const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+      expect(me.body.userId).toBe(`survivor-${adapter}`);
+      // Data writes are not acknowledged: the last ones before the crash may be lost, never more.
+      const lost = [...load.lastAcknowledgedWrites()].filter(([worker, last]) => {
+        const stored = me.body.data[`seq-${worker}`] as number | undefined;
+        return stored === undefined || stored < last;
+      }).length;
+      console.log(`cluster failover on ${adapter}: workers whose last acknowledged write was lost: ${lost} of 4`);
+    } finally {
+      // The crashed node comes back as a replica of the promoted one: the cluster is whole for the next test.
+      await primary.restart();
+      await cluster.waitUntilHealthy();
+    }
+  });
+});

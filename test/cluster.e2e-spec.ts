@@ -1,0 +1,241 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Cluster } from 'ioredis';
+import { RedisSessionModule } from 'nest-redis-session';
+import request from 'supertest';
+import { cookieFrom, setCookieFor } from './support/cookies.js';
+import { FixtureController } from './support/fixture.controller.js';
+import { RedisCluster } from './support/redis-cluster.js';
+import { onNode } from './support/redis-node.js';
+import { describeSessionCore, publicIdOfCookie, sessionKeyOfCookie } from './support/replicated-core.js';
+import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
+
+type Server = Parameters<typeof request>[0];
+
+const COMMAND_TIMEOUT = 500;
+/** "Quickly": the command timeout plus room for a busy 2-core machine. */
+const BOUND = COMMAND_TIMEOUT + 1_500;
+
+let cluster: RedisCluster;
+let inspector: Cluster;
+
+beforeAll(async () => {
+  cluster = await RedisCluster.start();
+  inspector = cluster.client();
+});
+
+afterAll(async () => {
+  inspector?.disconnect();
+  await cluster?.destroy();
+});
+
+describeSessionCore('Redis Cluster (3 primaries, 3 replicas)', () => ({
+  connection: () => ({ cluster: { nodes: cluster.nodes } }),
+  keys: () => cluster.keys(),
+  pttl: (key) => inspector.pttl(key),
+  hget: (key, field) => inspector.hget(key, field),
+  flush: () => cluster.flushAll(),
+}));
+
+async function startApp(adapter: AdapterName): Promise<{ app: INestApplication; server: Server }> {
+  const app = await createTestApp(adapter, {
+    imports: [
+      RedisSessionModule.forRoot({
+        redis: { cluster: { nodes: cluster.nodes } },
+        secrets: [TEST_SECRET],
+        commandTimeout: COMMAND_TIMEOUT,
+      }),
+    ],
+    controllers: [FixtureController],
+  });
+  return { app, server: app.getHttpServer() as Server };
+}
+
+describe.each(ADAPTERS)('Redis Cluster specifics on %s', (adapter) => {
+  let app: INestApplication;
+  let server: Server;
+
+  beforeAll(async () => {
+    ({ app, server } = await startApp(adapter));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('regenerate moves a session to a key on another primary, and it keeps working there', async () => {
+    let cookie = cookieFrom(await request(server).post('/login').send({ userId: 'mover' }).expect(201));
+    await request(server).post('/set/n').set('Cookie', cookie).send({ value: 1 }).expect(201);
+    const first = await cluster.primaryFor(sessionKeyOfCookie(cookie));
+    let moved = false;
+    // Each new ID lands on another primary with probability 2/3; a few tries make "never" negligible.
+    for (let i = 0; i < 12 && !moved; i++) {
+      cookie = cookieFrom(await request(server).post('/regenerate').set('Cookie', cookie).expect(201));
+      moved = (await cluster.primaryFor(sessionKeyOfCookie(cookie))).port !== first.port;
+    }
+    expect(moved).toBe(true);
+    const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+    expect(me.body).toEqual({ userId: 'mover', data: { n: 1 } });
+    await request(server).post('/set/n').set('Cookie', cookie).send({ value: 2 }).expect(201);
+    expect((await request(server).get('/key/n').set('Cookie', cookie).expect(200)).body).toEqual({ value: 2 });
+  });
+
+  it('follows ASK and then MOVED while the slot of a signed-in session migrates to another primary', async () => {
+    const cookie = cookieFrom(await request(server).post('/login').send({ userId: 'resharded' }).expect(201));
+    await request(server).post('/set/step').set('Cookie', cookie).send({ value: 'before' }).expect(201);
+    const key = sessionKeyOfCookie(cookie);
+    const slot = await cluster.keySlot(key);
+    const source = await cluster.primaryFor(key);
+    const nodes = await cluster.topology();
+    const sourceId = nodes.find((n) => n.port === source.port)!.id;
+    const target = nodes.find((n) => n.role === 'primary' && !n.failing && n.slots.length > 0 && n.id !== sourceId)!;
+
+    await onNode(target.port, (c) => c.cluster('SETSLOT', slot, 'IMPORTING', sourceId));
+    await onNode(source.port, (c) => c.cluster('SETSLOT', slot, 'MIGRATING', target.id));
+    // Still on the source: served there.
+    await request(server).get('/private').set('Cookie', cookie).expect(200);
+
+    // Every key of the slot moves to the target; the source now answers ASK for them.
+    await onNode(source.port, async (c) => {
+      const keys = await c.cluster('GETKEYSINSLOT', slot, 100);
+      await c.migrate('127.0.0.1', target.port, '', 0, 5_000, 'KEYS', ...keys);
+    });
+    expect((await request(server).get('/private').set('Cookie', cookie).expect(200)).body.data).toEqual({
+      step: 'before',
+    });
+    await request(server).post('/set/step').set('Cookie', cookie).send({ value: 'during' }).expect(201);
+    const commandStats = await onNode(target.port, (c) => c.info('commandstats'));
+    expect(commandStats).toMatch(/cmdstat_asking:calls=[1-9]/);
+
+    // The slot now belongs to the target: the source answers MOVED.
+    await Promise.all(
+      nodes
+        .filter((n) => n.role === 'primary' && n.slots.length > 0)
+        .map((n) => onNode(n.port, (c) => c.cluster('SETSLOT', slot, 'NODE', target.id))),
+    );
+    expect((await request(server).get('/private').set('Cookie', cookie).expect(200)).body.data).toEqual({
+      step: 'during',
+    });
+    await request(server).post('/set/step').set('Cookie', cookie).send({ value: 'after' }).expect(201);
+    expect((await cluster.primaryFor(key)).port).toBe(target.port);
+    expect(await onNode(target.port, (c) => c.hget(key, 'step'))).toBe('"after"');
+    await request(server).post('/logout').set('Cookie', cookie).expect(201);
+    expect(await inspector.exists(key)).toBe(0);
+    await cluster.waitUntilHealthy();
+  });
+});
+
+describe.each(ADAPTERS)('waitForReplicas on a cluster, %s', (adapter) => {
+  it("sends WAIT to the primary of the session's slot, whose replica then holds the login", async () => {
+    const app = await createTestApp(adapter, {
+      imports: [
+        RedisSessionModule.forRoot({
+          redis: { cluster: { nodes: cluster.nodes } },
+          secrets: [TEST_SECRET],
+          waitForReplicas: 1,
+        }),
+      ],
+      controllers: [FixtureController],
+    });
+    try {
+      const server = app.getHttpServer() as Server;
+      const waitCalls = async (port: number) =>
+        Number(/cmdstat_wait:calls=(\d+)/.exec(await onNode(port, (c) => c.info('commandstats')))?.[1] ?? 0);
+      const primaries = (await cluster.topology()).filter((n) => n.role === 'primary' && n.slots.length > 0);
+      const before = new Map(await Promise.all(primaries.map(async (p) => [p.port, await waitCalls(p.port)] as const)));
+      const cookie = cookieFrom(
+        await request(server)
+          .post('/login')
+          .send({ userId: `acked-${adapter}` })
+          .expect(201),
+      );
+      const owner = await cluster.primaryFor(sessionKeyOfCookie(cookie));
+      for (const p of primaries) {
+        const calls = (await waitCalls(p.port)) - before.get(p.port)!;
+        if (p.port === owner.port) expect(calls).toBeGreaterThan(0);
+      }
+      const [replica] = await cluster.replicasOf(owner);
+      expect(await existsOnReplica(replica!.port, sessionKeyOfCookie(cookie))).toBe(1);
+      await request(server).post('/logout').set('Cookie', cookie).expect(201);
+      expect(await existsOnReplica(replica!.port, sessionKeyOfCookie(cookie))).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('CLUSTERDOWN: a whole shard lost (primary and replica)', () => {
+  const apps: { adapter: AdapterName; app: INestApplication; server: Server; cookie: string }[] = [];
+
+  beforeAll(async () => {
+    for (const [adapter] of ADAPTERS) {
+      const { app, server } = await startApp(adapter);
+      const cookie = cookieFrom(
+        await request(server)
+          .post('/login')
+          .send({ userId: `down-${adapter}` })
+          .expect(201),
+      );
+      apps.push({ adapter, app, server, cookie });
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map(({ app }) => app.close()));
+  });
+
+  it('answers 503 quickly without touching the cookie, and the same cookie works once the shard is back', async () => {
+    // Take down a shard that holds none of the test sessions: with full coverage required (the
+    // default), every node then refuses every key with CLUSTERDOWN.
+    const sessionPrimaries = new Set(
+      await Promise.all(apps.map(async ({ cookie }) => (await cluster.primaryFor(sessionKeyOfCookie(cookie))).port)),
+    );
+    const nodes = await cluster.topology();
+    const shard = nodes.find((n) => n.role === 'primary' && n.slots.length > 0 && !sessionPrimaries.has(n.port));
+    if (!shard) throw new Error('every shard holds a test session; cannot pick another');
+    const primary = cluster.serverAt(shard.port);
+    const replicas = await cluster.replicasOf(primary);
+    await Promise.all([primary, ...replicas].map((server) => cluster.crash(server)));
+    await waitForClusterDown(cluster);
+
+    for (const { server, cookie } of apps) {
+      const start = performance.now();
+      const guarded = await request(server).get('/private').set('Cookie', cookie);
+      expect(guarded.status).toBe(503);
+      expect(performance.now() - start).toBeLessThan(BOUND);
+      expect(setCookieFor(guarded)).toBeUndefined();
+      const write = await request(server).post('/set/k').set('Cookie', cookie).send({ value: 1 });
+      expect(write.status).toBe(503);
+      expect(setCookieFor(write)).toBeUndefined();
+      await request(server).get('/anonymous').expect(200);
+    }
+
+    await Promise.all([primary, ...replicas].map((server) => server.restart()));
+    await cluster.waitUntilHealthy();
+    for (const { adapter, server, cookie } of apps) {
+      const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+      expect(me.body.userId).toBe(`down-${adapter}`);
+      expect(publicIdOfCookie(cookie)).toHaveLength(43);
+    }
+  });
+});
+
+/** Whether a cluster replica holds a key (a replica redirects reads unless the connection says READONLY). */
+async function existsOnReplica(port: number, key: string): Promise<number> {
+  return onNode(port, async (c) => {
+    await c.call('READONLY');
+    return c.exists(key);
+  });
+}
+
+/** Waits until the running nodes report `cluster_state:fail`. */
+async function waitForClusterDown(target: RedisCluster): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const states = await Promise.all(
+      target.running.map((s) => onNode(s.port, async (c) => await c.cluster('INFO')).catch(() => '')),
+    );
+    if (states.every((info) => info.includes('cluster_state:fail'))) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the cluster never reported cluster_state:fail');
+}

@@ -1,0 +1,269 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { RedisSessionModule } from 'nest-redis-session';
+import request from 'supertest';
+import { cookieFrom, setCookieFor } from './support/cookies.js';
+import { FixtureController } from './support/fixture.controller.js';
+import { infoField, onNode, waitFor } from './support/redis-node.js';
+import { RedisSentinelGroup } from './support/redis-sentinel.js';
+import { RedisServer } from './support/redis-server.js';
+import { describeSessionCore, sessionKeyOfCookie } from './support/replicated-core.js';
+import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
+
+type Server = Parameters<typeof request>[0];
+
+const COMMAND_TIMEOUT = 500;
+/** "Quickly": the command timeout plus room for a busy 2-core machine. */
+const BOUND = COMMAND_TIMEOUT + 1_500;
+
+let group: RedisSentinelGroup;
+let inspector: Redis;
+
+beforeAll(async () => {
+  group = await RedisSentinelGroup.start({
+    // DEBUG RELOAD and a slow load (100 µs a key, answering clients meanwhile) make LOADING last a second.
+    args: [
+      '--enable-debug-command',
+      'local',
+      '--key-load-delay',
+      '100',
+      '--loading-process-events-interval-bytes',
+      '1024',
+    ],
+  });
+  inspector = group.client();
+});
+
+afterAll(async () => {
+  inspector?.disconnect();
+  await group?.destroy();
+});
+
+/** Every key on the current primary, by SCAN. */
+async function primaryKeys(): Promise<string[]> {
+  const primary = await group.primary();
+  return onNode(primary.port, async (c) => {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await c.scan(cursor, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    return keys.sort();
+  });
+}
+
+describeSessionCore('Redis Sentinel (1 primary, 1 replica, 3 sentinels)', () => ({
+  connection: () => group.connection(),
+  keys: primaryKeys,
+  pttl: (key) => inspector.pttl(key),
+  hget: (key, field) => inspector.hget(key, field),
+  flush: async () => {
+    await inspector.flushall();
+  },
+}));
+
+async function startApp(adapter: AdapterName): Promise<{ app: INestApplication; server: Server }> {
+  const app = await createTestApp(adapter, {
+    imports: [
+      RedisSessionModule.forRoot({
+        redis: group.connection(),
+        secrets: [TEST_SECRET],
+        commandTimeout: COMMAND_TIMEOUT,
+      }),
+    ],
+    controllers: [FixtureController],
+  });
+  return { app, server: app.getHttpServer() as Server };
+}
+
+/** A guarded read and a write with `cookie` both get a quick 503 and leave the cookie alone. */
+async function expectUnavailable(server: Server, cookie: string): Promise<void> {
+  const start = performance.now();
+  const read = await request(server).get('/private').set('Cookie', cookie);
+  expect(read.status).toBe(503);
+  expect(performance.now() - start).toBeLessThan(BOUND);
+  expect(setCookieFor(read)).toBeUndefined();
+  const write = await request(server).post('/set/k').set('Cookie', cookie).send({ value: 1 });
+  expect(write.status).toBe(503);
+  expect(setCookieFor(write)).toBeUndefined();
+}
+
+describe.each(ADAPTERS)('LOADING on %s', (adapter) => {
+  let app: INestApplication;
+  let server: Server;
+
+  beforeAll(async () => {
+    ({ app, server } = await startApp(adapter));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await inspector.flushall();
+  });
+
+  it('answers 503 while the primary loads its dataset, without touching the cookie; the same cookie works after', async () => {
+    const cookie = cookieFrom(
+      await request(server)
+        .post('/login')
+        .send({ userId: `loader-${adapter}` })
+        .expect(201),
+    );
+    const primary = await group.primary();
+    await onNode(primary.port, (c) =>
+      c.eval("for i = 1, 5000 do redis.call('SET', 'filler:' .. i, string.rep('x', 64)) end return 1", 0),
+    );
+    // DEBUG RELOAD saves and reloads the dataset on the connection that asked; every other client, the
+    // app's included, gets -LOADING meanwhile.
+    const reloading = onNode(primary.port, (c) => c.call('DEBUG', 'RELOAD'), 30_000);
+    try {
+      await waitFor('the primary to be loading', async () =>
+        onNode(primary.port, async (c) => infoField(await c.info('persistence'), 'loading') === '1'),
+      );
+      await expectUnavailable(server, cookie);
+    } finally {
+      await reloading;
+    }
+    expect(await onNode(primary.port, (c) => c.info('errorstats'))).toMatch(/errorstat_LOADING:count=[1-9]/);
+    const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+    expect(me.body.userId).toBe(`loader-${adapter}`);
+  });
+});
+
+describe.each(ADAPTERS)('READONLY on %s: a primary demoted behind a fixed address', (adapter) => {
+  let primary: RedisServer;
+  let replica: RedisServer;
+  let stats: Redis;
+  let app: INestApplication;
+  let server: Server;
+
+  beforeAll(async () => {
+    primary = await RedisServer.start({ args: ['--repl-diskless-sync-delay', '0'] });
+    replica = await RedisServer.start({
+      args: ['--repl-diskless-sync-delay', '0', '--replicaof', '127.0.0.1', String(primary.port)],
+    });
+    stats = primary.client();
+    app = await createTestApp(adapter, {
+      imports: [
+        RedisSessionModule.forRoot({ redis: primary.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT }),
+      ],
+      controllers: [FixtureController],
+    });
+    server = app.getHttpServer() as Server;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    stats?.disconnect();
+    await Promise.all([primary?.destroy(), replica?.destroy()]);
+  });
+
+  /** Makes `to` the primary and `from` its replica, the way a managed service's failover does. */
+  async function switchRoles(from: RedisServer, to: RedisServer): Promise<void> {
+    await onNode(to.port, (c) => c.replicaof('NO', 'ONE'));
+    await onNode(from.port, (c) => c.replicaof('127.0.0.1', to.port));
+  }
+
+  it('answers 503 (never 500) to writes, leaves the cookie alone, reconnects, and works again once the node is primary again', async () => {
+    const cookie = cookieFrom(
+      await request(server)
+        .post('/login')
+        .send({ userId: `ro-${adapter}` })
+        .expect(201),
+    );
+    await waitFor('the replica to hold the session', async () =>
+      onNode(replica.port, async (c) => (await c.dbsize()) >= 1),
+    );
+    // The app stays connected to the same address while the node behind it becomes a replica, as
+    // behind a DNS name or a proxy: its writes now get READONLY.
+    await switchRoles(primary, replica);
+    const connectionsBefore = Number(infoField(await stats.info('stats'), 'total_connections_received'));
+    const write = await request(server).post('/set/k').set('Cookie', cookie).send({ value: 1 });
+    expect(write.status).toBe(503);
+    expect(setCookieFor(write)).toBeUndefined();
+    expect(await stats.info('errorstats')).toMatch(/errorstat_READONLY:count=[1-9]/);
+    // READONLY makes the client reconnect (reconnectOnError), so a new primary behind the address is found.
+    await waitFor('the app to reconnect', async () => {
+      const connections = Number(infoField(await stats.info('stats'), 'total_connections_received'));
+      return connections > connectionsBefore;
+    });
+
+    await switchRoles(replica, primary);
+    await waitFor('writes to work again', async () => {
+      const again = await request(server).post('/set/k').set('Cookie', cookie).send({ value: 2 });
+      expect([201, 503]).toContain(again.status);
+      expect(setCookieFor(again)).toBeUndefined();
+      return again.status === 201;
+    });
+    const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+    expect(me.body).toEqual({ userId: `ro-${adapter}`, data: { k: 2 } });
+  });
+});
+
+/** How many WAIT commands a server has run. */
+async function waitCalls(port: number): Promise<number> {
+  const stats = await onNode(port, (c) => c.info('commandstats'));
+  return Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
+describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
+  let app: INestApplication;
+  let server: Server;
+
+  beforeAll(async () => {
+    app = await createTestApp(adapter, {
+      imports: [
+        RedisSessionModule.forRoot({
+          redis: group.connection(),
+          secrets: [TEST_SECRET],
+          commandTimeout: COMMAND_TIMEOUT,
+          waitForReplicas: 1,
+        }),
+      ],
+      controllers: [FixtureController],
+    });
+    server = app.getHttpServer() as Server;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('a login and a logout return only once the replica has them (WAIT on the primary)', async () => {
+    const primary = await group.primary();
+    const replica = group.servers.find((s) => s !== primary)!;
+    const before = await waitCalls(primary.port);
+    const cookie = cookieFrom(
+      await request(server)
+        .post('/login')
+        .send({ userId: `acked-${adapter}` })
+        .expect(201),
+    );
+    expect(await waitCalls(primary.port)).toBeGreaterThan(before);
+    expect(await onNode(replica.port, (c) => c.exists(sessionKeyOfCookie(cookie)))).toBe(1);
+
+    const beforeLogout = await waitCalls(primary.port);
+    await request(server).post('/logout').set('Cookie', cookie).expect(201);
+    expect(await waitCalls(primary.port)).toBeGreaterThan(beforeLogout);
+    expect(await onNode(replica.port, (c) => c.exists(sessionKeyOfCookie(cookie)))).toBe(0);
+  });
+
+  it('still signs a user in, within the command timeout, when the replica does not answer', async () => {
+    const primary = await group.primary();
+    const replica = group.servers.find((s) => s !== primary)!;
+    process.kill(replica.pid, 'SIGSTOP');
+    try {
+      const start = performance.now();
+      const login = await request(server)
+        .post('/login')
+        .send({ userId: `unacked-${adapter}` });
+      expect(login.status).toBe(201);
+      expect(performance.now() - start).toBeLessThan(BOUND);
+      await request(server).get('/private').set('Cookie', cookieFrom(login)).expect(200);
+    } finally {
+      process.kill(replica.pid, 'SIGCONT');
+    }
+    await group.waitUntilHealthy();
+  });
+});
