@@ -4,6 +4,7 @@ export { RedisSessionModule, SessionModule } from './redis-session.module.js';
 export type { RedisSessionModuleAsyncOptions, RedisSessionOptionsFactory } from './redis-session.module-definition.js';
 export type {
   RedisConnection,
+  RedisClusterConnection,
   RedisSessionModuleOptions,
   DeviceRecordingOptions,
   SameSite,
