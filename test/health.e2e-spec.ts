@@ -3,10 +3,10 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { RedisSessionModule, RedisSessionRepository, type RedisSessionModuleOptions } from 'nest-redis-session';
 import { RedisSessionHealthIndicator } from 'nest-redis-session/terminus';
 import request from 'supertest';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { RedisServer } from './support/redis-server.js';
 import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
+import { timed, waitUntil } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -41,21 +41,6 @@ function healthApp(adapter: AdapterName, options: RedisSessionModuleOptions): Pr
     controllers: [HealthController],
     providers: [RedisSessionHealthIndicator],
   });
-}
-
-async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number }> {
-  const start = performance.now();
-  const result = await run();
-  return { result, ms: performance.now() - start };
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error('condition not met in time');
 }
 
 describe.each(ADAPTERS)('RedisSessionHealthIndicator on %s', (adapter) => {

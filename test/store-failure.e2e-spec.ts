@@ -1,32 +1,17 @@
 import type { INestApplication } from '@nestjs/common';
 import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
 import { RedisServer } from './support/redis-server.js';
 import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { timed, waitUntil } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
 
 const COMMAND_TIMEOUT = 300;
 /** Generous: the point is "bounded, not hung", on a noisy 2-core machine. */
 const BOUND = COMMAND_TIMEOUT + 1_500;
-
-async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number }> {
-  const start = performance.now();
-  const result = await run();
-  return { result, ms: performance.now() - start };
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error('condition not met in time');
-}
 
 describe.each(ADAPTERS)('store failures on %s', (adapter) => {
   let redis: RedisServer;
