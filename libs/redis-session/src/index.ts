@@ -31,6 +31,8 @@ export type { OpenTelemetryApi, OpenTelemetryApiLoader } from './telemetry/opent
 export { AuthGuard, type AuthFailureReason } from './guards/auth.guard.js';
 export { SessionInterceptor } from './interceptors/session.interceptor.js';
 
+export { describeUserAgent } from './http/describe-user-agent.js';
+
 export { SessionRepository } from './store/session.repository.js';
 export { RedisSessionRepository } from './store/redis-session.repository.js';
 export { MemorySessionRepository, type Clock } from './store/memory-session.repository.js';

@@ -3,7 +3,6 @@ import {
   Logger,
   Module,
   type DynamicModule,
-  type NestInterceptor,
   type OnApplicationShutdown,
   type OnModuleInit,
   type Provider,
@@ -36,9 +35,6 @@ import { telemetryProviders } from './telemetry/telemetry.providers.js';
 /** Internal token: the Redis connection and whether the module owns it; `null` with the memory store. */
 const SESSION_CONNECTION = Symbol('SESSION_CONNECTION');
 
-/** Stands in for the interceptor when `globalInterceptor` is off. */
-const passThrough: NestInterceptor = { intercept: (_context, next) => next.handle() };
-
 const providers: Provider[] = [
   { provide: REDIS_SESSION_CLOCK, useValue: Date.now },
   {
@@ -70,7 +66,7 @@ const providers: Provider[] = [
     ) =>
       telemetry.instrument(
         connection
-          ? new RedisSessionRepository(connection.client, options, events)
+          ? new RedisSessionRepository(connection.client, options, events, connection.owned)
           : new MemorySessionRepository(options, clock, events),
       ),
     inject: [REDIS_SESSION_OPTIONS, SESSION_CONNECTION, SessionEvents, REDIS_SESSION_CLOCK, SessionTelemetry],
@@ -80,11 +76,12 @@ const providers: Provider[] = [
   AuthGuard,
   SessionInterceptor,
   {
-    // Always registered, because with forRootAsync() the options are not known when the module is
-    // declared; the factory decides at bootstrap.
+    // Always declared, because with forRootAsync() the options are not known when the module is
+    // declared; the factory decides at bootstrap. Nest skips a global enhancer whose factory returns
+    // null, so with the option off (the default) no route pays for an interceptor it does not use.
     provide: APP_INTERCEPTOR,
     useFactory: (options: ResolvedSessionOptions, interceptor: SessionInterceptor) =>
-      options.globalInterceptor ? interceptor : passThrough,
+      options.globalInterceptor ? interceptor : null,
     inject: [REDIS_SESSION_OPTIONS, SessionInterceptor],
   },
 ];

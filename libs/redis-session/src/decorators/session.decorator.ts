@@ -1,5 +1,6 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, UseInterceptors, type ExecutionContext } from '@nestjs/common';
 import { SessionNotLoadedError } from '../errors/session-not-loaded.error.js';
+import { SessionInterceptor } from '../interceptors/session.interceptor.js';
 import { USES_SESSION_METADATA } from '../redis-session.constants.js';
 import { findContextOf } from '../session/session-manager.js';
 import type { SessionApi, SessionData } from '../session/session.interface.js';
@@ -19,9 +20,10 @@ export interface Session<T extends object = SessionData> extends SessionApi<T> {
 
 /**
  * Injects the request's session into a handler parameter: the whole handle, or one data key.
- * Declaring it is what makes the interceptor load the session before the handler runs; routes that
- * declare neither `@Session()` nor `AuthGuard` never touch the store. Works in controllers, GraphQL
- * resolvers (queries and mutations) and WebSocket `@SubscribeMessage()` handlers.
+ * Declaring it binds `SessionInterceptor` to that handler (as `@UseInterceptors(SessionInterceptor)`
+ * would), which loads the session before the handler runs and saves it after. Routes that declare
+ * neither `@Session()` nor `AuthGuard` run no session code at all and never touch the store. Works in
+ * controllers, GraphQL resolvers (queries and mutations) and WebSocket `@SubscribeMessage()` handlers.
  *
  * @example
  * @Get('cart')
@@ -33,9 +35,12 @@ export interface Session<T extends object = SessionData> extends SessionApi<T> {
 export function Session(key?: string): ParameterDecorator {
   return (target, propertyKey, index) => {
     sessionParam(key)(target, propertyKey, index);
-    if (propertyKey !== undefined) {
-      const handler = (target as Record<string | symbol, unknown>)[propertyKey];
-      if (typeof handler === 'function') Reflect.defineMetadata(USES_SESSION_METADATA, true, handler);
-    }
+    if (propertyKey === undefined) return;
+    const handler = (target as Record<string | symbol, unknown>)[propertyKey];
+    if (typeof handler !== 'function' || Reflect.getMetadata(USES_SESSION_METADATA, handler) === true) return;
+    Reflect.defineMetadata(USES_SESSION_METADATA, true, handler);
+    // Bound per handler rather than app-wide: a global interceptor would cost every route of the app
+    // Nest's interceptor pipeline, sessions or not (docs/benchmark.md, finding 1).
+    UseInterceptors(SessionInterceptor)(target, propertyKey, { value: handler });
   };
 }

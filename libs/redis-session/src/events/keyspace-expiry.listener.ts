@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { messageOf } from '../errors/error-message.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { REDIS_SESSION_CLIENT, REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
+import { PUBLIC_ID_LENGTH } from '../session/session-id.js';
 import type { RedisClient } from '../store/lua-script.js';
 import { SessionEvents } from './session-events.js';
 
@@ -27,7 +28,7 @@ export class KeyspaceExpiryListener implements OnApplicationBootstrap, OnApplica
     private readonly events: SessionEvents,
   ) {
     const prefix = options.keyPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    this.recordKey = new RegExp(`^${prefix}\\{([A-Za-z0-9_-]{43})\\}$`);
+    this.recordKey = new RegExp(`^${prefix}\\{([A-Za-z0-9_-]{${PUBLIC_ID_LENGTH}})\\}$`);
   }
 
   async onApplicationBootstrap(): Promise<void> {

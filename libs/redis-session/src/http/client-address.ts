@@ -1,17 +1,22 @@
 import type { IncomingMessage } from 'node:http';
+import { describeUserAgent } from './describe-user-agent.js';
 
 /**
- * Longest `User-Agent` kept: enough to tell devices apart (browsers name themselves well past the first 64
- * characters), bounded so a header cannot bloat the record. A value over 64 bytes moves the record out of
- * Redis's compact listpack encoding unless the server's `hash-max-listpack-value` is raised; apps that
- * want the smallest records turn `device.userAgent` off (see docs/scaling.md).
+ * Longest `User-Agent` kept with `device: { userAgent: 'full' }`: enough to tell devices apart (browsers
+ * name themselves well past the first 64 characters), bounded so a header cannot bloat the record. A value
+ * over 64 bytes moves the record out of Redis's compact listpack encoding unless the server's
+ * `hash-max-listpack-value` is raised (see docs/scaling.md).
  */
 const MAX_USER_AGENT = 256;
 
-/** The request's `User-Agent`, truncated. */
-export function userAgentOf(request: IncomingMessage): string | undefined {
+/**
+ * What `login()` records of the request's `User-Agent`: a short description of the client (`true`, at most
+ * 64 bytes, `describeUserAgent`), or the header's first 256 characters (`'full'`).
+ */
+export function userAgentOf(request: IncomingMessage, recorded: true | 'full'): string | undefined {
   const agent = request.headers['user-agent'];
-  return agent ? agent.slice(0, MAX_USER_AGENT) : undefined;
+  if (recorded === 'full') return agent ? agent.slice(0, MAX_USER_AGENT) : undefined;
+  return describeUserAgent(agent);
 }
 
 /** The client's address: the first `X-Forwarded-For` entry when a proxy is trusted, else the socket's peer. */

@@ -1,14 +1,27 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { catchError, concatMap, throwError, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { USES_SESSION_METADATA } from '../redis-session.constants.js';
 import type { SessionContext } from '../session/session-context.js';
 import { SessionManager } from '../session/session-manager.js';
 
 /**
+ * Executions an instance of this interceptor already handles. `@Session()` binds the interceptor to its
+ * handler; with `globalInterceptor: true` (or a `@UseInterceptors(SessionInterceptor)` of the app's own) a
+ * second instance sees the same execution, and must let it through rather than save twice.
+ */
+const handled = new WeakSet<ExecutionContext>();
+/**
+ * The save in progress per session: GraphQL resolves a query's fields concurrently, on one session. Shared
+ * by every instance (Nest creates one per module that binds the interceptor).
+ */
+const saving = new WeakMap<SessionContext, Promise<void>>();
+
+/**
  * Loads the session before a handler that declares `@Session()`, and saves it after the handler, before
- * the response is written (so a redirect never races its own save). Registered globally by the module;
- * with `globalInterceptor: false`, apply it with `@UseInterceptors(SessionInterceptor)`.
+ * the response is written (so a redirect never races its own save). `@Session()` binds it to its own
+ * handler; with `globalInterceptor: true` the module also runs it on every route, for apps whose own
+ * guards (an `AuthGuard` subclass, say) write to the session on routes without `@Session()`.
  *
  * The same for GraphQL resolvers (saved after each resolver that used the session, before Apollo writes
  * the response; the resolvers of one operation share one session) and WebSocket message handlers (saved
@@ -20,8 +33,6 @@ import { SessionManager } from '../session/session-manager.js';
 export class SessionInterceptor implements NestInterceptor {
   /** Handlers looked up once: reading metadata on every request is wasted work. */
   private readonly usesSession = new WeakMap<object, boolean>();
-  /** The save in progress per session: GraphQL resolves a query's fields concurrently, on one session. */
-  private readonly saving = new WeakMap<SessionContext, Promise<void>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -29,29 +40,52 @@ export class SessionInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
+    if (handled.has(context)) return next.handle();
+    handled.add(context);
     if (this.handlerUsesSession(context.getHandler())) {
-      const session = this.sessions.contextOf(context);
-      return this.sessions.load(context).then(() => this.persistAfter(context, session, next));
+      return this.sessions.loadContext(context).then((session) => this.persistAfter(context, session, next));
     }
     const session = this.sessions.existingContextOf(context);
     return session === undefined ? next.handle() : this.persistAfter(context, session, next);
   }
 
+  /**
+   * The handler's stream, each value held back until the session is saved (in order, as `concatMap`
+   * would: `save` queues each save after the one before, so they also finish in order). On an error, data
+   * changes are dropped, but a login or logout the handler made already happened in the store: the cookie
+   * must follow, or the browser keeps an ID that no longer exists. One hand-written operator rather than
+   * an rxjs chain: it runs on every request that uses a session.
+   */
   private persistAfter(context: ExecutionContext, session: SessionContext, next: CallHandler): Observable<unknown> {
-    return this.sessions
-      .withinMessage(context, session, () => next.handle())
-      .pipe(
-        concatMap(async (result: unknown) => {
-          await this.save(session);
-          return result;
-        }),
-        catchError((error: unknown) => {
-          // Data changes of a failed handler are dropped, but a login or logout it made already happened
-          // in the store: the cookie must follow, or the browser keeps an ID that no longer exists.
-          session.writeCookie();
-          return throwError(() => error);
-        }),
-      );
+    const source = this.sessions.withinMessage(context, session, () => next.handle());
+    return new Observable<unknown>((subscriber) => {
+      let pending = 0;
+      let sourceDone = false;
+      let failed = false;
+      const fail = (error: unknown): void => {
+        if (failed) return;
+        failed = true;
+        session.writeCookie();
+        subscriber.error(error);
+      };
+      const subscription = source.subscribe({
+        next: (value) => {
+          pending += 1;
+          this.save(session).then(() => {
+            if (failed) return;
+            subscriber.next(value);
+            pending -= 1;
+            if (sourceDone && pending === 0) subscriber.complete();
+          }, fail);
+        },
+        error: fail,
+        complete: () => {
+          sourceDone = true;
+          if (pending === 0 && !failed) subscriber.complete();
+        },
+      });
+      return subscription;
+    });
   }
 
   /** Saves after the save already running on this session, if any, so a new session is created once. */
@@ -60,10 +94,10 @@ export class SessionInterceptor implements NestInterceptor {
       await session.commit();
       session.writeCookie();
     };
-    const previous = this.saving.get(session);
-    const saving = previous === undefined ? write() : previous.then(write, write);
-    this.saving.set(session, saving);
-    return saving;
+    const previous = saving.get(session);
+    const current = previous === undefined ? write() : previous.then(write, write);
+    saving.set(session, current);
+    return current;
   }
 
   private handlerUsesSession(handler: object): boolean {

@@ -55,11 +55,17 @@ export type SessionLimitPolicy = 'evict-oldest' | 'reject';
 /** What `login()` records about the device, for `SessionRepository.listForUser()`. */
 export interface DeviceRecordingOptions {
   /**
-   * Record the `User-Agent` header (first 256 characters). It makes the record larger in Redis (over 64
-   * bytes, a hash leaves the compact listpack encoding unless `hash-max-listpack-value` is raised).
+   * What to record of the `User-Agent` header, returned as `userAgent` by `listForUser()`:
+   * - `true`: a short description of the client, such as "Chrome 131 on Windows", "Safari 17 on iPhone" or
+   *   "curl 8" (`describeUserAgent`; for a client it does not recognise, the header's start), at most 64
+   *   bytes, so the record stays in Redis's compact listpack encoding.
+   * - `'full'`: the header itself, first 256 characters. A browser's is over 64 bytes, which moves the
+   *   record to Redis's larger hashtable encoding (about three times the memory) unless the server's
+   *   `hash-max-listpack-value` is raised (docs/scaling.md).
+   * - `false`: nothing.
    * @default true
    */
-  userAgent?: boolean;
+  userAgent?: boolean | 'full';
   /**
    * Record the client's IP address (the first `X-Forwarded-For` entry with `trustProxy`, else the socket's).
    * @default true
@@ -156,10 +162,11 @@ export interface RedisSessionModuleOptions {
    */
   commandTimeout?: number;
   /**
-   * After a login and after a logout (a signed-in record written, a record deleted), wait until this
-   * many replicas hold the write (Redis `WAIT`), for at most half of `commandTimeout`. Replication is
-   * asynchronous: without this, a failover right after a login can lose it (the user is signed out) and
-   * one right after a logout can bring the session back. When fewer replicas answer in time the request
+   * After a login and after a logout (a signed-in record written, a record deleted, an old ID retired by
+   * a login or regenerate), wait until this many replicas hold the write (Redis `WAIT`), for at most half
+   * of `commandTimeout`. Replication is asynchronous: without this, a failover right after a login can
+   * lose it (the user is signed out), one right after a logout can bring the session back, and one right
+   * after a regenerate can bring back the ID it replaced. When fewer replicas answer in time the request
    * still succeeds and a warning is logged; for a hard guarantee set `min-replicas-to-write` on the server.
    * `false` never waits.
    * @default false
@@ -205,8 +212,11 @@ export interface RedisSessionModuleOptions {
   /** Device facts `login()` records for device lists. */
   device?: DeviceRecordingOptions;
   /**
-   * Register `SessionInterceptor` as a global interceptor. Turn off only to apply it per controller.
-   * @default true
+   * Also run `SessionInterceptor` on every route, not only on handlers with `@Session()` (which bind it
+   * themselves). Needed only when code other than a `@Session()` handler changes the session on a route
+   * without one: a guard of the app's (an `AuthGuard` subclass, say) that writes to the session. It costs
+   * every route of the app Nest's interceptor pipeline (docs/benchmark.md).
+   * @default false
    */
   globalInterceptor?: boolean;
 }

@@ -53,7 +53,7 @@ describe('resolveSessionOptions', () => {
         trustProxy: false,
         maxSessionBytes: 65_536,
         commandTimeout: 1_000,
-        globalInterceptor: true,
+        globalInterceptor: false,
         maxSessionsPerUser: 0,
         onSessionLimit: 'evict-oldest',
         rotationGracePeriod: 5_000,
@@ -139,6 +139,21 @@ describe('resolveSessionOptions', () => {
       expect(() =>
         resolveSessionOptions(withCookie({ name: '__Secure-app', secure: true, domain: 'a.example' })),
       ).not.toThrow();
+    });
+
+    it.each([
+      [{}, { userAgent: true, ip: true }],
+      [{ userAgent: 'full' }, { userAgent: 'full', ip: true }],
+      [
+        { userAgent: false, ip: false },
+        { userAgent: false, ip: false },
+      ],
+      [
+        { userAgent: undefined, ip: undefined },
+        { userAgent: true, ip: true },
+      ],
+    ])('records device facts as asked: device %j', (device, resolved) => {
+      expect(resolveSessionOptions(withOptions({ device })).device).toStrictEqual(resolved);
     });
   });
 
@@ -370,6 +385,17 @@ describe('resolveSessionOptions', () => {
     ])('reports cookie.%s = %j', (option, value, line) => {
       expect(problemsOf(withCookie({ [option]: value }))).toEqual([line]);
     });
+
+    it.each([{ userAgent: 'short' }, { userAgent: 1 }, { ip: 'full' }, { agent: true }, 'full', true])(
+      'reports device = %j',
+      (device) => {
+        const problems = problemsOf(withOptions({ device }));
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).toMatch(
+          /^device: got .+, needs \{ userAgent\?: true \| 'full' \| false, ip\?: boolean \}$/,
+        );
+      },
+    );
 
     it('reports a Redis connection with the memory store', () => {
       expect(problemsOf(withOptions({ store: 'memory', redis: 'redis://localhost:6379' }))).toEqual([

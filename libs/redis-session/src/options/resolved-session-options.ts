@@ -42,5 +42,6 @@ export interface ResolvedSessionOptions {
   readonly keyspaceEvents: boolean;
   /** ms between checks of open sockets' sessions; `0`: off. */
   readonly socketCheckInterval: number;
-  readonly device: { readonly userAgent: boolean; readonly ip: boolean };
+  /** `userAgent`: `true` records a description of the client, `'full'` the header, `false` nothing. */
+  readonly device: { readonly userAgent: boolean | 'full'; readonly ip: boolean };
 }

@@ -18,7 +18,7 @@ export const SESSION_DEFAULTS = {
   maxSessionBytes: 64 * 1024,
   commandTimeout: 1_000,
   waitForReplicas: false,
-  globalInterceptor: true,
+  globalInterceptor: false,
   onSessionLimit: 'evict-oldest',
   rotationGracePeriod: 5_000,
   keyspaceEvents: false,

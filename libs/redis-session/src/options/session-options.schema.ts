@@ -207,10 +207,15 @@ export class SessionOptionsSchema {
           typeof v === 'object' &&
           v !== null &&
           !Array.isArray(v) &&
-          Object.entries(v).every(([k, flag]) => (k === 'userAgent' || k === 'ip') && typeof flag === 'boolean'),
+          Object.entries(v).every(
+            ([k, flag]) =>
+              flag === undefined ||
+              (k === 'userAgent' && (typeof flag === 'boolean' || flag === 'full')) ||
+              (k === 'ip' && typeof flag === 'boolean'),
+          ),
       },
     },
-    needs('{ userAgent?: boolean, ip?: boolean }'),
+    needs(`{ userAgent?: true | 'full' | false, ip?: boolean }`),
   )
   device?: object;
 }

@@ -58,7 +58,7 @@ export class SessionContext {
   private authenticatedAtValue: number | undefined;
   private device: SessionDevice = {};
   /** JSON of every data key as last loaded or written: the baseline for "what changed". */
-  private baseline = new Map<string, string>();
+  private baseline: ReadonlyMap<string, string> = new Map<string, string>();
   private dataValue: Record<string, unknown> = {};
   /** The handler has seen `data`; until then nothing can have changed and a save costs nothing. */
   private dataExposed = false;
@@ -215,7 +215,8 @@ export class SessionContext {
     this.userIdValue = record.userId;
     this.authenticatedAtValue = record.authenticatedAt;
     this.device = record.device;
-    this.baseline = new Map(record.fields);
+    // The record's map is this load's own: kept as it is, never changed in place (a new map replaces it).
+    this.baseline = record.fields;
     this.dataValue = data;
     // The cookie is set only when the ID changes, never re-sent on activity: a request that loaded the
     // session before a concurrent login would otherwise send back the old ID and sign the browser out.
@@ -317,7 +318,7 @@ export class SessionContext {
   private deviceFacts(options: LoginOptions): SessionDevice {
     const { device, trustProxy } = this.runtime.options;
     return {
-      ...(device.userAgent ? { userAgent: userAgentOf(this.request) } : {}),
+      ...(device.userAgent ? { userAgent: userAgentOf(this.request, device.userAgent) } : {}),
       ...(device.ip ? { ip: clientIpOf(this.request, trustProxy) } : {}),
       ...(options.metadata ? { metadata: { ...options.metadata } } : {}),
     };
@@ -560,11 +561,12 @@ export class SessionContext {
     this.userIdValue = next.userId;
     this.authenticatedAtValue = times.authenticatedAt;
     this.device = next.device ?? {};
-    this.baseline = new Map(next.fields);
+    const baseline = new Map(next.fields);
     for (const [key, json] of carried) {
-      if (json === undefined) this.baseline.delete(key);
-      else this.baseline.set(key, json);
+      if (json === undefined) baseline.delete(key);
+      else baseline.set(key, json);
     }
+    this.baseline = baseline;
     this.cookieDirective = { kind: 'set', value: this.runtime.signer.sign(id), maxAgeMs: undefined };
   }
 

@@ -6,6 +6,7 @@ import {
   generateSessionId,
   isWellFormedId,
   publicIdOf,
+  PUBLIC_ID_LENGTH,
 } from './session-id.js';
 
 const SECRET = 'a-first-secret-of-at-least-32-characters';
@@ -111,13 +112,18 @@ describe('isWellFormedId', () => {
 });
 
 describe('publicIdOf', () => {
-  it('S35: is the SHA-256 of the ID in base64url, 43 characters, and differs from the ID', () => {
+  it('S35: is the first 128 bits of the SHA-256 of the ID in base64url, 22 characters, and differs from the ID', () => {
     const id = generateSessionId();
     const publicId = publicIdOf(id);
-    expect(publicId).toBe(createHash('sha256').update(id).digest('base64url'));
-    expect(publicId).toMatch(BASE64URL_ID);
-    expect(publicId).not.toBe(id);
+    expect(publicId).toBe(createHash('sha256').update(id).digest().subarray(0, 16).toString('base64url'));
+    expect(createHash('sha256').update(id).digest('base64url').startsWith(publicId.slice(0, 21))).toBe(true);
+    expect(publicId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(publicId).toHaveLength(PUBLIC_ID_LENGTH);
     expect(publicId).not.toContain(id.slice(0, 8));
+  });
+
+  it('of a known input: SHA-256("abc") is ba7816bf8f01cfea414140de5dae2223…', () => {
+    expect(Buffer.from(publicIdOf('abc'), 'base64url').toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223');
   });
 
   it('is stable for one ID and different for different IDs', () => {

@@ -18,12 +18,19 @@ export function isWellFormedId(id: string): boolean {
   return id.length === ENCODED_LENGTH && BASE64URL_43.test(id);
 }
 
+/** Bytes of the SHA-256 a public ID keeps: 128 bits. */
+const PUBLIC_ID_BYTES = 16;
+/** Length of a public ID: 16 bytes as base64url without padding. */
+export const PUBLIC_ID_LENGTH = 22;
+
 /**
- * The session's public identity: SHA-256 of the ID, base64url. It names the Redis key and appears in
- * device lists and logs; the raw ID cannot be recovered from it (S14, S35).
+ * The session's public identity: the first 128 bits of the SHA-256 of the ID, base64url (22 characters).
+ * It names the Redis key and appears in device lists and logs. The raw ID cannot be recovered from it
+ * (S14, S35), and 128 bits keep collisions out of reach (about 2^64 sessions before any two are likely to
+ * share one) while the shorter key saves Redis memory in every record and index entry.
  */
 export function publicIdOf(id: string): string {
-  return createHash('sha256').update(id).digest('base64url');
+  return createHash('sha256').update(id).digest().subarray(0, PUBLIC_ID_BYTES).toString('base64url');
 }
 
 /**

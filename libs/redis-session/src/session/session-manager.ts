@@ -61,14 +61,6 @@ export class SessionManager {
     return `${secure ? cookie.secureName : cookie.plainName}=${this.runtime.signer.sign(id)}`;
   }
 
-  /**
-   * The session context of a request, a GraphQL operation or a WebSocket message, created on first use.
-   * @throws RedisSessionError where there is no request (RPC, or a GraphQL context without `req`).
-   */
-  contextOf(execution: ExecutionContext): SessionContext {
-    return this.contextFor(this.targetOf(execution));
-  }
-
   /** The context if one exists already, without creating one (routes that never used the session). */
   existingContextOf(execution: ExecutionContext): SessionContext | undefined {
     return findContextOf(execution);
@@ -79,11 +71,19 @@ export class SessionManager {
    * WebSocket integration whether the handshake's session is still live, so it can close the socket.
    */
   async load(execution: ExecutionContext): Promise<SessionHandle> {
+    return (await this.loadContext(execution)).load();
+  }
+
+  /**
+   * `load`, resolving the execution's context rather than its handle (for the interceptor).
+   * @throws RedisSessionError where there is no request (RPC, or a GraphQL context without `req`).
+   */
+  async loadContext(execution: ExecutionContext): Promise<SessionContext> {
     const target = this.targetOf(execution);
     const context = this.contextFor(target);
-    const handle = await context.load();
+    await context.load();
     if (target.socket !== undefined) handshakeOf(target.socket)?.sessionLoaded?.(!context.isNew);
-    return handle;
+    return context;
   }
 
   /**

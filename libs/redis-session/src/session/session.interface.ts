@@ -21,7 +21,10 @@ export interface SessionData {}
  * `publicId` is a one-way hash of it, safe for logs and device lists.
  */
 export interface SessionApi<T extends object = SessionData> {
-  /** SHA-256 of the session ID (base64url): names the session in lists and logs; cannot be replayed. */
+  /**
+   * A SHA-256 of the session ID (its first 128 bits, 22 base64url characters): names the session in lists
+   * and logs; cannot be replayed.
+   */
   readonly publicId: string;
   /** The app's data for this session. Values must be JSON (no BigInt, no cycles; Dates come back as strings). */
   data: T;

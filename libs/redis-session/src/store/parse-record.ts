@@ -12,15 +12,16 @@ function timeOf(text: string | undefined): number | undefined {
 }
 
 /**
- * Turns a stored field list (`name, value, name, value, ...`) into a record, or `undefined` when it is
- * not what the library writes (S25). Data values stay JSON text here; they are parsed only when a handler
- * reads the data.
+ * Turns a stored field list (`name, value, name, value, ...`, from index `start` of `flat`: the load
+ * script's reply is read in place, not copied) into a record, or `undefined` when it is not what the
+ * library writes (S25). Data values stay JSON text here; the session decodes them.
  */
 export function parseRecord(
-  flat: readonly string[],
+  flat: readonly unknown[],
   now: number,
   lastSeenAt: number,
   touched: boolean,
+  start = 0,
 ): SessionRecord | undefined {
   const fields = new Map<string, string>();
   let createdAt: number | undefined;
@@ -29,9 +30,9 @@ export function parseRecord(
   let authenticatedAt: number | undefined;
   let authenticatedAtText: string | undefined;
   const device: { userAgent?: string; ip?: string; metadata?: Record<string, string> } = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const name = flat[i]!;
-    const value = flat[i + 1]!;
+  for (let i = start; i + 1 < flat.length; i += 2) {
+    const name = flat[i] as string;
+    const value = flat[i + 1] as string;
     const dataKey = dataKeyOfField(name);
     if (dataKey !== undefined) {
       fields.set(dataKey, value);

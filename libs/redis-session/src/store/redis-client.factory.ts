@@ -37,13 +37,16 @@ const reconnectOnError = (error: Error): 1 | false => (messageOf(error).startsWi
  * Per-connection settings for the clients the module creates. ioredis by default queues commands while
  * disconnected and retries them for ever, so a request would hang while Redis is down; here a command
  * fails at once when there is no connection, and the reconnect loop runs in the background (S30).
+ * No auto-pipelining: a request sends one command and waits for it, so there is never anything to batch,
+ * and the wrapper costs every command a pipeline object and a tick (docs/benchmark.md, finding 3);
+ * concurrent commands are written back to back on the socket without it.
  */
 function connectionDefaults(options: ResolvedSessionOptions) {
   return {
     commandTimeout: options.commandTimeout,
     connectTimeout: Math.max(options.commandTimeout, 5_000),
     maxRetriesPerRequest: 0,
-    enableAutoPipelining: true,
+    enableAutoPipelining: false,
     reconnectOnError,
   } satisfies RedisOptions;
 }
@@ -81,7 +84,7 @@ function createCluster({ cluster }: RedisClusterConnection, options: ResolvedSes
   const own: ClusterOptions = cluster.options ?? {};
   const client = new Cluster(cluster.nodes, {
     enableOfflineQueue: false,
-    enableAutoPipelining: true,
+    enableAutoPipelining: false,
     lazyConnect: true,
     scaleReads: 'master',
     clusterRetryStrategy: retryStrategy,

@@ -14,7 +14,7 @@ import type {
   WrittenTimes,
 } from './session-record.js';
 import { EXPIRED_GRACE, SessionRepository, userIndexIdOf, type IndexAddOptions } from './session.repository.js';
-import { withTimeout } from './with-timeout.js';
+import { toStoreError, withTimeout } from './with-timeout.js';
 
 const LOAD = new LuaScript('load-session.lua');
 const CREATE = new LuaScript('create-session.lua');
@@ -44,14 +44,29 @@ export class RedisSessionRepository extends SessionRepository {
 
   /** Logins and logouts, acknowledged by replicas when `waitForReplicas` is set. */
   private readonly replicated: ReplicatedWrites;
+  /**
+   * Bounds a command by `commandTimeout`, whatever the client's own settings (S30), and reports its failure
+   * as `SessionStoreError`.
+   */
+  private readonly call: <T>(pending: Promise<T>) => Promise<T>;
 
+  /**
+   * @param clientBoundsCommands the client fails every command itself within `commandTimeout` (the module
+   *   created it: `commandTimeout` set, no offline queue, no retries), so no timer of our own is needed.
+   */
   constructor(
     private readonly client: RedisClient,
     options: ResolvedSessionOptions,
     events?: SessionEvents,
+    clientBoundsCommands = false,
   ) {
     super(options, events);
-    this.replicated = new ReplicatedWrites(client, options.waitForReplicas, options.commandTimeout);
+    // A client the module created fails every command within `commandTimeout` itself; a second timer per
+    // command would only cost time on every request. The app's own client may queue commands for ever.
+    this.call = clientBoundsCommands
+      ? (pending) => pending.catch(toStoreError)
+      : (pending) => withTimeout(pending, options.commandTimeout);
+    this.replicated = new ReplicatedWrites(client, options.waitForReplicas, options.commandTimeout, this.call);
   }
 
   /** The Redis key of a session: the prefix and the public ID as a hash tag. */
@@ -77,8 +92,7 @@ export class RedisSessionRepository extends SessionRepository {
       const [, to, former] = reply as [number, string, string];
       return { forward: { to, formerUserId: former === '' ? undefined : former } };
     }
-    const [now, lastSeenAt, touched, ...flat] = reply as [number, number, number, ...string[]];
-    const record = parseRecord(flat, now, lastSeenAt, touched === 1);
+    const record = parseRecord(reply, reply[0] as number, reply[1] as number, reply[2] === 1, 3);
     return record ? { record } : { missing: 'malformed' };
   }
 
@@ -130,7 +144,11 @@ export class RedisSessionRepository extends SessionRepository {
   }
 
   async retire(publicId: string, successor: string, graceMs: number): Promise<ReadonlyMap<string, string> | undefined> {
-    const reply = await this.call(RETIRE.run(this.client, this.keyOf(publicId), [successor, graceMs]));
+    // Acknowledged like a login: a failover that lost the tombstone would bring the old ID back as it was
+    // (signed in, after a regenerate), which is what rotating the ID is meant to end.
+    const key = this.keyOf(publicId);
+    const run = (client: RedisClient) => RETIRE.run(client, key, [successor, graceMs]);
+    const reply = await this.replicated.write(key, true, run, Array.isArray);
     if (!Array.isArray(reply)) return undefined;
     const fields = new Map<string, string>();
     const flat = reply as [number, ...string[]];
@@ -148,7 +166,8 @@ export class RedisSessionRepository extends SessionRepository {
   }
 
   async readMetadata(publicIds: readonly string[]): Promise<(SessionMetadata | undefined)[]> {
-    // One command per session, sent together: auto-pipelining makes it one round trip.
+    // One command per session, all written before any reply is read: one round trip of latency. (A
+    // pipeline object would fail on a cluster, where the keys live in different slots.)
     const replies = await this.call(
       Promise.all(publicIds.map((publicId) => this.client.hmget(this.keyOf(publicId), ...METADATA_FIELDS))),
     );
@@ -187,8 +206,5 @@ export class RedisSessionRepository extends SessionRepository {
     return (await this.call(this.client.zscore(this.indexKeyOf(userId), publicId))) !== null;
   }
 
-  /** Bounds every command by `commandTimeout`, whatever the client's own settings (S30). */
-  private call<T>(pending: Promise<T>): Promise<T> {
-    return withTimeout(pending, this.options.commandTimeout);
-  }
+
 }

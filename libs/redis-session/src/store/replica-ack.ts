@@ -65,10 +65,15 @@ export class ReplicatedWrites {
   private ackConnection: Promise<RedisClient> | undefined;
   private lastWarning = 0;
 
+  /**
+   * @param bound how the store bounds a command on the main connection (see `RedisSessionRepository`);
+   *   the acknowledged path bounds connecting and `WAIT` itself.
+   */
   constructor(
     private readonly client: RedisClient,
     private readonly replicas: number | false,
     private readonly commandTimeout: number,
+    private readonly bound: <T>(pending: Promise<T>) => Promise<T>,
   ) {}
 
   /**
@@ -81,7 +86,7 @@ export class ReplicatedWrites {
     write: (client: RedisClient) => Promise<T>,
     changed: (reply: T) => boolean,
   ): Promise<T> {
-    if (this.replicas === false || !acknowledge) return withTimeout(write(this.client), this.commandTimeout);
+    if (this.replicas === false || !acknowledge) return this.bound(write(this.client));
     const replicas = this.replicas;
     const reply = await withTimeout(
       this.connection().then((connection) => write(connection)),

@@ -1,6 +1,10 @@
 /** What `login()` recorded about the device a session belongs to. */
 export interface SessionDevice {
-  /** The `User-Agent` header at login (first 256 characters). */
+  /**
+   * The client at login, from its `User-Agent` header: by default a short description such as "Chrome 131
+   * on Windows" (at most 64 bytes, `describeUserAgent`); with `device: { userAgent: 'full' }` the header's
+   * first 256 characters. Text the client chose: escape it wherever it is shown.
+   */
   readonly userAgent?: string;
   /** The client IP address at login. */
   readonly ip?: string;
@@ -96,8 +100,15 @@ export interface UserSessionSummary {
   readonly expiresAt: Date;
   /** Whether it is the session that asked (`listForUser(userId, { current })`). */
   readonly current: boolean;
+  /**
+   * The client it signed in from: "Chrome 131 on Windows", "Safari 17 on iPhone", "curl 8" (the default,
+   * `describeUserAgent`), or the `User-Agent` header itself with `device: { userAgent: 'full' }`. Unset when
+   * nothing was recorded. Text the client chose: escape it wherever it is shown.
+   */
   readonly userAgent?: string;
+  /** The client's IP address at login, unless `device: { ip: false }`. */
   readonly ip?: string;
+  /** What the app passed to `login(userId, data, { metadata })`. */
   readonly metadata?: Readonly<Record<string, string>>;
 }
 

@@ -16,9 +16,14 @@ import type {
 /** How long a key outlives its idle deadline, so a session presented just after it is "expired", not "unknown". */
 export const EXPIRED_GRACE = 60_000;
 
-/** The per-user index name for a user ID: a SHA-256, so any user ID makes a safe, bounded key. */
+/**
+ * The per-user index name for a user ID: the first 128 bits of its SHA-256, base64url (22 characters), so
+ * any user ID makes a safe, bounded key. At 128 bits it takes about 2^64 users before any two are likely to
+ * share an index, and even then neither could list or revoke the other's sessions (every member is checked
+ * against the record's user); the worst is that one prunes the other's members, which signs those out.
+ */
 export function userIndexIdOf(userId: string): string {
-  return createHash('sha256').update(userId).digest('base64url');
+  return createHash('sha256').update(userId).digest().subarray(0, 16).toString('base64url');
 }
 
 /** Options of `indexAdd`. */

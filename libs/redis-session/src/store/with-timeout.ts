@@ -10,8 +10,11 @@ export function withTimeout<T>(pending: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new SessionStoreError('command', new Error(`no reply within ${ms} ms`))), ms);
   });
   return Promise.race([pending, timeout])
-    .catch((error: unknown) => {
-      throw error instanceof SessionStoreError ? error : new SessionStoreError('command', error);
-    })
+    .catch(toStoreError)
     .finally(() => clearTimeout(timer));
+}
+
+/** Rethrows a store command's failure as a `SessionStoreError` (a 503), keeping the cause. */
+export function toStoreError(error: unknown): never {
+  throw error instanceof SessionStoreError ? error : new SessionStoreError('command', error);
 }

@@ -44,5 +44,7 @@ end
 for i = 8, #ARGV do record[#record + 1] = ARGV[i] end
 
 callChunked('HSET', key, record, 1, #record)
-redis.call('PEXPIRE', key, math.min(idle + grace, deadline - now))
+-- Absolute (PEXPIREAT), not relative: PEXPIRE counts from Redis' clock when it runs, which can be a
+-- millisecond past TIME above, and the key would then outlive its deadline and its index entry.
+redis.call('PEXPIREAT', key, math.min(now + idle + grace, deadline))
 return { now, created, deadline, authAt }

@@ -10,9 +10,11 @@
 -- Invariants: deadlines are judged by the server clock; the TTL is never pushed past the absolute
 -- deadline (#d), whatever the key's TTL says (S19, S20); the key always ends with a TTL (S21).
 local key = KEYS[1]
-local kind = redis.call('TYPE', key)['ok']
-if kind == 'none' then return 0 end
-if kind ~= 'hash' then return 1 end
+-- No TYPE first: HGETALL itself tells the cases apart (a hash is never empty in Redis, and any other type
+-- answers WRONGTYPE), one command less on every request.
+local fields = redis.pcall('HGETALL', key)
+if fields['err'] then return 1 end
+if #fields == 0 then return 0 end
 
 local idle = tonumber(ARGV[1])
 local touchAfter = tonumber(ARGV[2])
@@ -20,7 +22,6 @@ local grace = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
-local fields = redis.call('HGETALL', key)
 local created, seen, deadline, forward, former
 for i = 1, #fields, 2 do
   local name = fields[i]
@@ -49,12 +50,12 @@ end
 local touched = 0
 if now - seen >= touchAfter then
   redis.call('HSET', key, '#s', now)
-  redis.call('PEXPIRE', key, math.min(idle + grace, deadline - now))
+  redis.call('PEXPIREAT', key, math.min(now + idle + grace, deadline))
   seen = now
   touched = 1
 elseif redis.call('PTTL', key) < 0 then
   -- Someone removed the TTL (PERSIST): put it back, never beyond the deadline.
-  redis.call('PEXPIRE', key, math.min(idle + grace - (now - seen), deadline - now))
+  redis.call('PEXPIREAT', key, math.min(seen + idle + grace, deadline))
 end
 
 local reply = { now, seen, touched }

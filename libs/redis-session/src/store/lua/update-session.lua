@@ -19,8 +19,9 @@ local function callChunked(command, key, list, first, last)
 end
 
 local key = KEYS[1]
-if redis.call('TYPE', key)['ok'] ~= 'hash' then return 0 end
-local meta = redis.call('HMGET', key, '#s', '#d', '#f')
+-- No TYPE first: HMGET answers WRONGTYPE for another type, and only nils for a missing key.
+local meta = redis.pcall('HMGET', key, '#s', '#d', '#f')
+if meta['err'] then return 0 end
 if meta[3] then return { 4, meta[3] } end
 local seen, deadline = tonumber(meta[1]), tonumber(meta[2])
 if not seen or not deadline or seen ~= seen or deadline ~= deadline then return 0 end
@@ -35,8 +36,11 @@ if now >= deadline or now >= seen + idle then
 end
 
 local count = tonumber(ARGV[3])
-redis.call('HSET', key, '#s', now)
-if count > 0 then callChunked('HSET', key, ARGV, 4, 3 + 2 * count) end
-if #ARGV >= 4 + 2 * count then callChunked('HDEL', key, ARGV, 4 + 2 * count, #ARGV) end
-redis.call('PEXPIRE', key, math.min(idle + grace, deadline - now))
+local last = 3 + 2 * count
+-- '#s' travels with the first slice of changed fields: one HSET for a usual save.
+local first = math.min(last, 3 + 998)
+redis.call('HSET', key, '#s', now, unpack(ARGV, 4, first))
+if first < last then callChunked('HSET', key, ARGV, first + 1, last) end
+if #ARGV > last then callChunked('HDEL', key, ARGV, last + 1, #ARGV) end
+redis.call('PEXPIREAT', key, math.min(now + idle + grace, deadline))
 return { now, now }
