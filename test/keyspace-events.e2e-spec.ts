@@ -3,11 +3,11 @@ import { Test } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
 import { RedisSessionModule, SessionEvents, type SessionEvent } from 'nest-redis-session';
 import request from 'supertest';
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cookieFrom, valueOf } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
 import { RedisServer } from './support/redis-server.js';
+import { publicIdForTests } from './support/signer.js';
 import { ADAPTERS, adapterOf, TEST_SECRET, type AdapterName } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
@@ -56,13 +56,14 @@ describe.each(ADAPTERS)('keyspace expiry events on %s', (adapter) => {
           .send({ value: 1 })
           .expect(201),
       );
-      const publicId = createHash('sha256').update(valueOf(cookie).split('.')[0]!).digest('base64url');
+      const publicId = publicIdForTests(valueOf(cookie).split('.')[0]!);
       await inspector.pexpire(`sess:{${publicId}}`, 20);
       await waitFor(() => events.length > 0);
       expect(events).toEqual([expect.objectContaining({ type: 'expired', publicId, reason: 'unseen' })]);
       expect(logger.warnings).toEqual([]);
-      // Keys that are not session records (a user index) give no event.
-      await inspector.set('sess:u:{someone}', 'x', 'PX', 20);
+      // Keys that are not session records (a user index, another app's key) give no event.
+      await inspector.set(`sess:u:{${'u'.repeat(22)}}`, 'x', 'PX', 20);
+      await inspector.set(`other:{${'o'.repeat(22)}}`, 'x', 'PX', 20);
       await sleep(200);
       expect(events).toHaveLength(1);
     } finally {

@@ -1,4 +1,16 @@
-import { Controller, Get, Injectable, Module, Post, Res, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  Param,
+  Post,
+  Res,
+  UseGuards,
+  UseInterceptors,
+  type ExecutionContext,
+  type INestApplication,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
@@ -9,16 +21,18 @@ import {
   RedisSessionModule,
   Session,
   SessionConfigurationError,
+  SessionInterceptor,
   SessionModule,
   SessionStoreError,
   type RedisSessionModuleOptions,
   type RedisSessionOptionsFactory,
 } from 'nest-redis-session';
 import request from 'supertest';
+import { CommandRecorder } from './support/command-recorder.js';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
 import { RedisServer } from './support/redis-server.js';
-import { ADAPTERS, adapterOf, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createTestApp, startupError, TEST_SECRET } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 const serverOf = (app: INestApplication): Server => app.getHttpServer() as Server;
@@ -50,6 +64,36 @@ class RawResponseController {
     await session.save();
     const reply = response as unknown as { status(code: number): { send(body: unknown): void } };
     reply.status(201).send({ ok: true });
+  }
+}
+
+/** A guard of the app's that writes to the session on routes without `@Session()`. */
+@Injectable()
+class StampingGuard extends AuthGuard {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const session = await this.sessions.load(context);
+    (session.data as Record<string, unknown>).stamped = true;
+    return true;
+  }
+}
+
+@Controller('stamp')
+class StampController {
+  @Post()
+  @UseGuards(StampingGuard)
+  stamp(): object {
+    return { ok: true };
+  }
+}
+
+/** `SessionInterceptor` bound twice to one handler: by the class and by `@Session()`. */
+@Controller('twice')
+@UseInterceptors(SessionInterceptor)
+class TwiceBoundController {
+  @Post('set/:key')
+  set(@Session() session: Session<Record<string, unknown>>, @Param('key') key: string): object {
+    session.data[key] = key.length;
+    return { ok: true };
   }
 }
 
@@ -139,22 +183,8 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
     own.disconnect();
   });
 
-  /** Builds and starts an app that is expected not to start; returns what it threw. */
-  async function startupError(options: RedisSessionModuleOptions): Promise<unknown> {
-    const moduleRef = await Test.createTestingModule({ imports: [RedisSessionModule.forRoot(options)] }).compile();
-    const app = moduleRef.createNestApplication(adapterOf(adapter), { logger: false });
-    try {
-      await app.init();
-    } catch (error) {
-      return error;
-    } finally {
-      await app.close().catch(() => undefined);
-    }
-    throw new Error('the app started');
-  }
-
   it('S38: an unreachable Redis fails startup with a clear error that keeps the real cause', async () => {
-    const error = await startupError({ redis: 'redis://127.0.0.1:1', secrets: [TEST_SECRET] });
+    const error = await startupError(adapter, { redis: 'redis://127.0.0.1:1', secrets: [TEST_SECRET] });
     expect(error).toBeInstanceOf(SessionStoreError);
     expect(String(error)).toMatch(/startup \(connecting to 127\.0\.0\.1:1\) failed: connect ECONNREFUSED/);
   });
@@ -162,7 +192,10 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
   it('S38: a wrong password fails startup with a clear error that shows no password', async () => {
     const secured = await RedisServer.start({ args: ['--requirepass', 'right-password'] });
     try {
-      const error = await startupError({ redis: `redis://:wrong@127.0.0.1:${secured.port}`, secrets: [TEST_SECRET] });
+      const error = await startupError(adapter, {
+        redis: `redis://:wrong@127.0.0.1:${secured.port}`,
+        secrets: [TEST_SECRET],
+      });
       expect(error).toBeInstanceOf(SessionStoreError);
       expect(String(error)).toMatch(/WRONGPASS|invalid username-password/i);
       expect(String(error)).not.toMatch(/right-password|:wrong@/);
@@ -202,17 +235,48 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
     }
   });
 
-  it('globalInterceptor: false leaves @Session() routes without a session unless the interceptor is applied', async () => {
+  it('@Session() binds the interceptor itself: no global one by default, and routes without a session run none', async () => {
+    const inspector = redis.client();
     const app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], globalInterceptor: false })],
-      controllers: [FixtureController],
+      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
+      controllers: [FixtureController, StampController],
     });
     try {
-      const response = await request(serverOf(app)).get('/session');
-      expect(response.status).toBe(500);
-      // The guard loads the session itself, so guarded routes still work.
-      await request(serverOf(app)).get('/private').expect(401);
+      // A @Session() route loads and saves without any global interceptor.
+      const cookie = cookieFrom(await request(serverOf(app)).post('/set/theme').send({ value: 'dark' }).expect(201));
+      const read = await request(serverOf(app)).get('/key/theme').set('Cookie', cookie).expect(200);
+      expect(read.body.value).toBe('dark');
+      // A guard that writes to the session on a route without @Session(): nothing saves it.
+      const keysBefore = await inspector.dbsize();
+      const stamped = await request(serverOf(app)).post('/stamp').expect(201);
+      expect(stamped.headers['set-cookie']).toBeUndefined();
+      expect(await inspector.dbsize()).toBe(keysBefore);
     } finally {
+      await app.close();
+      inspector.disconnect();
+    }
+  });
+
+  it('globalInterceptor: true also saves what code without @Session() wrote, and saves once where both bind it', async () => {
+    const app = await createTestApp(adapter, {
+      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], globalInterceptor: true })],
+      controllers: [FixtureController, StampController, TwiceBoundController],
+    });
+    const recorder = await CommandRecorder.start(redis.client());
+    try {
+      const stamped = cookieFrom(await request(serverOf(app)).post('/stamp').expect(201));
+      const read = await request(serverOf(app)).get('/key/stamped').set('Cookie', stamped).expect(200);
+      expect(read.body.value).toBe(true);
+
+      // Global, class-level and @Session() bindings of one handler: one load and one save per request.
+      const cookie = cookieFrom(await request(serverOf(app)).post('/twice/set/a').expect(201));
+      await recorder.reset();
+      await request(serverOf(app)).post('/twice/set/bb').set('Cookie', cookie).expect(201);
+      expect((await recorder.take()).map((command) => command.name)).toEqual(['evalsha', 'evalsha']);
+      const both = await request(serverOf(app)).get('/session').set('Cookie', cookie).expect(200);
+      expect(both.body.data).toEqual({ a: 1, bb: 2 });
+    } finally {
+      recorder.stop();
       await app.close();
     }
   });

@@ -1,13 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FixtureController } from './support/fixture.controller.js';
 import { RedisServer } from './support/redis-server.js';
+import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
 import {
   clearsCookie,
-  HttpClient,
-  listen,
+  type HttpClient,
   sessionCookieOf,
   setCookieOf,
   setCookiesOf,
@@ -15,8 +12,7 @@ import {
 } from './support/robustness-http.js';
 import { SessionModel } from './support/robustness-model.js';
 import { allKeys, keysWithoutTtl, liveRecords, waitUntil } from './support/robustness-redis.js';
-import { RobustnessController } from './support/robustness.controller.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS } from './support/test-app.js';
 
 const COMMAND_TIMEOUT = 300;
 /** Generous: "bounded, not hung" on a busy 2-core machine; never a performance claim. */
@@ -36,15 +32,15 @@ function faultProblems(reply: Reply, label: string): string[] {
 }
 
 describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
+  let env: RobustnessApp;
   let redis: RedisServer;
   let inspector: Redis;
-  let app: INestApplication;
   let http: HttpClient;
 
   beforeAll(async () => {
     // Append-only with an fsync per write: what the README recommends, made strict so a crash loses nothing.
-    redis = await RedisServer.start({
-      args: [
+    env = await startRobustnessApp(adapter, {
+      redisArgs: [
         '--appendonly',
         'yes',
         '--appendfsync',
@@ -54,22 +50,13 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
         '--maxmemory-policy',
         'noeviction',
       ],
+      module: { commandTimeout: COMMAND_TIMEOUT },
     });
-    inspector = redis.client();
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT }),
-      ],
-      controllers: [FixtureController, RobustnessController],
-    });
-    http = new HttpClient(await listen(app));
+    ({ redis, inspector, http } = env);
   });
 
   afterAll(async () => {
-    http?.close();
-    await app?.close();
-    inspector?.disconnect();
-    await redis?.destroy();
+    await env?.close();
   });
 
   beforeEach(async () => {

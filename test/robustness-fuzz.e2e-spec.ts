@@ -315,8 +315,11 @@ describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (ada
         }),
         { numRuns: RUNS.header },
       );
-      // Most cases must get past the HTTP parser, or the property would test the parser, not the library.
-      expect(reachedApp).toBeGreaterThan(RUNS.header / 2);
+      // A good share of cases must get past the HTTP parser, or the property would test the parser, not the
+      // library. About half do (control characters and oversized headers are refused): over 250 runs about
+      // 125-140, give or take 8, so "more than half" failed now and then whatever the code did. A quarter is
+      // far enough below the mean never to fail by chance, and still proves the app saw most kinds of header.
+      expect(reachedApp).toBeGreaterThan(RUNS.header / 4);
     });
 
     it('examples from the list, each once', async () => {

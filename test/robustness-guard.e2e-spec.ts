@@ -1,39 +1,27 @@
-import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
-import { FixtureController } from './support/fixture.controller.js';
-import { RedisServer } from './support/redis-server.js';
-import { HttpClient, listen, sessionCookieOf, setCookiesOf, type Reply } from './support/robustness-http.js';
+import type { RedisServer } from './support/redis-server.js';
+import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
+import { type HttpClient, sessionCookieOf, setCookiesOf, type Reply } from './support/robustness-http.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { RobustnessController } from './support/robustness.controller.js';
 import { CookieSignerForTests } from './support/signer.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, TEST_SECRET } from './support/test-app.js';
 
 const COMMAND_TIMEOUT = 300;
 
 describe.each(ADAPTERS)('robustness: guard, anonymous traffic and eviction on %s', (adapter) => {
+  let env: RobustnessApp;
   let redis: RedisServer;
   let inspector: Redis;
-  let app: INestApplication;
   let http: HttpClient;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    inspector = redis.client();
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT }),
-      ],
-      controllers: [FixtureController, RobustnessController],
-    });
-    http = new HttpClient(await listen(app));
+    env = await startRobustnessApp(adapter, { module: { commandTimeout: COMMAND_TIMEOUT } });
+    ({ redis, inspector, http } = env);
   });
 
   afterAll(async () => {
-    http?.close();
-    await app?.close();
-    inspector?.disconnect();
-    await redis?.destroy();
+    await env?.close();
   });
 
   beforeEach(async () => {

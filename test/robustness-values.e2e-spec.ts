@@ -3,7 +3,8 @@ import { APP_FILTER } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import { RedisSessionModule } from 'nest-redis-session';
 import { FixtureController } from './support/fixture.controller.js';
-import { RedisServer } from './support/redis-server.js';
+import type { RedisServer } from './support/redis-server.js';
+import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
 import { HttpClient, listen, sessionCookieOf, setCookiesOf } from './support/robustness-http.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { ErrorNameFilter, hostileValue, RobustnessController } from './support/robustness.controller.js';
@@ -16,29 +17,20 @@ const asJson = (value: unknown): unknown => {
 };
 
 describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (adapter) => {
+  let env: RobustnessApp;
   let redis: RedisServer;
   let inspector: Redis;
-  let app: INestApplication;
   let http: HttpClient;
   let prototypeNames: string[];
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    inspector = redis.client();
-    app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
-      controllers: [FixtureController, RobustnessController],
-      providers: [{ provide: APP_FILTER, useClass: ErrorNameFilter }],
-    });
-    http = new HttpClient(await listen(app));
+    env = await startRobustnessApp(adapter, { providers: [{ provide: APP_FILTER, useClass: ErrorNameFilter }] });
+    ({ redis, inspector, http } = env);
     prototypeNames = Object.getOwnPropertyNames(Object.prototype).sort();
   });
 
   afterAll(async () => {
-    http?.close();
-    await app?.close();
-    inspector?.disconnect();
-    await redis?.destroy();
+    await env?.close();
   });
 
   beforeEach(async () => {

@@ -7,7 +7,7 @@ import { FixtureController } from './support/fixture.controller.js';
 import { infoField, onNode, waitFor } from './support/redis-node.js';
 import { RedisSentinelGroup } from './support/redis-sentinel.js';
 import { RedisServer } from './support/redis-server.js';
-import { describeSessionCore, sessionKeyOfCookie } from './support/replicated-core.js';
+import { describeSessionCore, publicIdOfCookie, sessionKeyOfCookie } from './support/replicated-core.js';
 import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
@@ -247,6 +247,25 @@ describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
     await request(server).post('/logout').set('Cookie', cookie).expect(201);
     expect(await waitCalls(primary.port)).toBeGreaterThan(beforeLogout);
     expect(await onNode(replica.port, (c) => c.exists(sessionKeyOfCookie(cookie)))).toBe(0);
+  });
+
+  it('a regenerate returns only once the replica has the new record and the old ID’s tombstone (two WAITs)', async () => {
+    const primary = await group.primary();
+    const replica = group.servers.find((s) => s !== primary)!;
+    const cookie = cookieFrom(
+      await request(server)
+        .post('/login')
+        .send({ userId: `rotated-${adapter}` })
+        .expect(201),
+    );
+    const before = await waitCalls(primary.port);
+    const rotated = await request(server).post('/regenerate').set('Cookie', cookie).expect(201);
+    // One WAIT for the new record, one for the tombstone: losing the latter in a failover would bring the
+    // old, signed-in ID back.
+    expect((await waitCalls(primary.port)) - before).toBe(2);
+    expect(await onNode(replica.port, (c) => c.hget(sessionKeyOfCookie(cookie), '#f'))).toBe(
+      publicIdOfCookie(cookieFrom(rotated)),
+    );
   });
 
   it('still signs a user in, within the command timeout, when the replica does not answer', async () => {

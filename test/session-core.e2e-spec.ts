@@ -6,6 +6,7 @@ import { CommandRecorder } from './support/command-recorder.js';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
 import { RedisServer } from './support/redis-server.js';
+import { publicIdForTests } from './support/signer.js';
 import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
 
 describe.each(ADAPTERS)('session core on %s', (adapter) => {
@@ -139,7 +140,8 @@ describe.each(ADAPTERS)('session core on %s', (adapter) => {
     const id = cookie.slice('sid='.length).split('.')[0]!;
     const keys = await inspector.keys('*');
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^sess:\{[A-Za-z0-9_-]{43}\}$/);
+    expect(keys[0]).toMatch(/^sess:\{[A-Za-z0-9_-]{22}\}$/);
+    expect(keys[0]).toBe(`sess:{${publicIdForTests(id)}}`);
     expect(keys[0]).not.toContain(id);
     expect(await inspector.type(keys[0]!)).toBe('hash');
     expect(await inspector.pttl(keys[0]!)).toBeGreaterThan(0);

@@ -1,22 +1,17 @@
-import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FixtureController } from '../support/fixture.controller.js';
-import { RedisServer } from '../support/redis-server.js';
+import type { RedisServer } from '../support/redis-server.js';
+import { startRobustnessApp, type RobustnessApp } from '../support/robustness-app.js';
 import {
   clearsCookie,
-  HttpClient,
+  type HttpClient,
   HungRequestError,
-  listen,
   setCookieOf,
   setCookiesOf,
   type Reply,
 } from '../support/robustness-http.js';
 import { SessionModel } from '../support/robustness-model.js';
 import { keysWithoutTtl, liveRecords, waitUntil } from '../support/robustness-redis.js';
-import { RobustnessController } from '../support/robustness.controller.js';
-import { createTestApp, TEST_SECRET } from '../support/test-app.js';
 
 /*
  * Load with faults: many clients reading, writing, signing in and out against one Express app and a
@@ -67,28 +62,21 @@ function percentile(sorted: number[], p: number): number {
 }
 
 describe('soak: mixed load on Express with Redis stopped and started twice', () => {
+  let env: RobustnessApp;
   let redis: RedisServer;
   let inspector: Redis;
-  let app: INestApplication;
   let http: HttpClient;
 
   beforeAll(async () => {
-    redis = await RedisServer.start({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-    inspector = redis.client();
-    app = await createTestApp('express', {
-      imports: [
-        RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT }),
-      ],
-      controllers: [FixtureController, RobustnessController],
+    env = await startRobustnessApp('express', {
+      redisArgs: ['--appendonly', 'yes', '--appendfsync', 'always'],
+      module: { commandTimeout: COMMAND_TIMEOUT },
     });
-    http = new HttpClient(await listen(app));
+    ({ redis, inspector, http } = env);
   });
 
   afterAll(async () => {
-    http?.close();
-    await app?.close();
-    inspector?.disconnect();
-    await redis?.destroy();
+    await env?.close();
   });
 
   it(`${CLIENTS} clients for ${SECONDS} s: no 500, no hung request, every session as its client last wrote it`, async () => {

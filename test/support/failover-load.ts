@@ -175,8 +175,19 @@ export class FailoverLoad {
     this.agent.destroy();
   }
 
+  /**
+   * How many workers' last acknowledged write is missing from the session data read after the fault.
+   * Data writes are not acknowledged by replicas: a failover may lose the last ones. Reported, not asserted.
+   */
+  workersWithLostLastWrite(data: Readonly<Record<string, unknown>>): number {
+    return [...this.lastAcknowledgedWrites()].filter(([worker, last]) => {
+      const stored = data[`seq-${worker}`] as number | undefined;
+      return stored === undefined || stored < last;
+    }).length;
+  }
+
   /** The highest sequence number each worker's writes got a 2xx for. */
-  lastAcknowledgedWrites(): Map<number, number> {
+  private lastAcknowledgedWrites(): Map<number, number> {
     const acknowledged = new Map<number, number>();
     for (const o of this.outcomes) {
       if (o.sequence !== undefined && o.status >= 200 && o.status < 300) {
@@ -229,4 +240,12 @@ export class FailoverLoad {
     if (open) bursts.push(open);
     return bursts;
   }
+}
+
+/** What every failover must look like from the clients' side: 503s at worst, no cookie change, a clean end. */
+export function expectCleanFailover(report: FailoverReport): void {
+  expect(report.statuses['500']).toBeUndefined();
+  expect(Object.keys(report.statuses).every((status) => ['200', '201', '503'].includes(status))).toBe(true);
+  expect(report.cookieChanges).toBe(0);
+  expect(report.errorsAfterRecovery).toBe(0);
 }

@@ -8,10 +8,16 @@ import { Redis } from 'ioredis';
 
 const INSTALL_HINT = 'redis-server was not found. Install it first: sudo apt-get install -y redis-server';
 
-/** Fails at once, with the install command, when the binaries are missing. */
-export function assertRedisInstalled(): void {
+/** `redis-server --version`; fails at once, with the install command, when the binaries are missing. */
+export function redisServerVersion(): string {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) throw new Error(INSTALL_HINT);
+  return probe.stdout.trim();
+}
+
+/** Fails at once, with the install command, when the binaries are missing. */
+export function assertRedisInstalled(): void {
+  redisServerVersion();
 }
 
 /** A free TCP port on loopback (never 6379: the machine's own Redis lives there). */
@@ -33,10 +39,16 @@ export async function freePort(): Promise<number> {
 export interface RedisServerOptions {
   /** Extra `redis-server` arguments, such as `['--appendonly', 'yes']`. */
   args?: string[];
+  /**
+   * The shell removes the server's directory as soon as the server exits, so nothing is left behind even
+   * when the owner is killed (the benchmark). Such a server cannot `restart()`.
+   */
+  removeDirOnExit?: boolean;
 }
 
 /**
- * A real redis-server on a free loopback port, in its own temporary directory, for one test file.
+ * A real redis-server on a free loopback port, in its own temporary directory, for one test file (and for
+ * the benchmark, which compiles this file with its own).
  *
  * It runs under a tiny shell that kills it when its stdin closes, so the server dies with the test process
  * even if Jest is killed (a pipe closes whatever way its owner ends).
@@ -99,8 +111,12 @@ export class RedisServer {
       join(this.dir, 'redis.log'),
       ...(this.options.args ?? []),
     ];
-    const script = 'redis-server "$@" & child=$!; echo $child; read _ignored; kill $child 2>/dev/null; wait $child';
-    const shell = spawn('sh', ['-c', script, 'sh', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const cleanUp = this.options.removeDirOnExit === true ? '; rm -rf "$NRS_REDIS_DIR"' : '';
+    const script = `redis-server "$@" & child=$!; echo $child; read _ignored; kill $child 2>/dev/null; wait $child${cleanUp}`;
+    const shell = spawn('sh', ['-c', script, 'sh', ...args], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, NRS_REDIS_DIR: this.dir },
+    });
     this.shell = shell;
     this.pidValue = await new Promise<number>((resolve, reject) => {
       shell.once('error', reject);
@@ -144,6 +160,7 @@ export class RedisServer {
 
   /** Starts it again on the same port and directory (after `stop()`). */
   async restart(): Promise<void> {
+    if (this.options.removeDirOnExit === true) throw new Error('a server started with removeDirOnExit cannot restart');
     await this.launch();
   }
 }

@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { RedisSessionModule, type RedisConnection } from 'nest-redis-session';
 import request from 'supertest';
 import { cookieFrom, setCookieFor, valueOf } from './cookies.js';
 import { FixtureController } from './fixture.controller.js';
 import { gate, GateController } from './gate.controller.js';
+import { publicIdForTests } from './signer.js';
 import { ADAPTERS, createTestApp, TEST_SECRET } from './test-app.js';
 
 type Server = Parameters<typeof request>[0];
@@ -23,14 +23,14 @@ export interface Deployment {
   flush(): Promise<void>;
 }
 
-/** A session record's key: the prefix and a SHA-256 (base64url) hash tag (S35). */
-export const SESSION_KEY = /^sess:\{[A-Za-z0-9_-]{43}\}$/;
+/** A session record's key: the prefix and 128 bits of a SHA-256 (base64url) as the hash tag (S35). */
+export const SESSION_KEY = /^sess:\{[A-Za-z0-9_-]{22}\}$/;
 /** A user index's key. */
-export const USER_INDEX_KEY = /^sess:u:\{[A-Za-z0-9_-]{43}\}$/;
+export const USER_INDEX_KEY = /^sess:u:\{[A-Za-z0-9_-]{22}\}$/;
 
-/** The public ID of the session a `sid=…` cookie carries: the SHA-256 of the raw ID. */
+/** The public ID of the session a `sid=…` cookie carries: 128 bits of the SHA-256 of the raw ID. */
 export function publicIdOfCookie(cookie: string): string {
-  return createHash('sha256').update(valueOf(cookie).split('.')[0]!).digest('base64url');
+  return publicIdForTests(valueOf(cookie).split('.')[0]!);
 }
 
 /** The Redis key of the session a cookie carries. */

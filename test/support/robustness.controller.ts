@@ -169,15 +169,13 @@ export class RobustnessController {
   /** The same behind `AuthGuard`: the guard has loaded a signed-in session before the latch. */
   @Post('slow-guarded/:latch/set/:key')
   @UseGuards(AuthGuard)
-  async slowGuardedSet(
+  slowGuardedSet(
     @Session() session: Session<Data>,
     @Param('latch') latch: string,
     @Param('key') key: string,
     @Body() body: { value: unknown },
   ): Promise<object> {
-    await Latches.pass(latch);
-    session.data[key] = body.value;
-    return { ok: true };
+    return this.slowSet(session, latch, key, body);
   }
 
   /** Stores a value built in the server (BigInt, cycles, 10 MiB...) under `data.v`. */

@@ -3,6 +3,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { AbstractHttpAdapter } from '@nestjs/core';
+import { RedisSessionModule, type RedisSessionModuleOptions } from 'nest-redis-session';
 
 /** Both HTTP adapters, for `describe.each`: every HTTP behaviour is tested on each. */
 export const ADAPTERS: ReadonlyArray<readonly ['express' | 'fastify', () => AbstractHttpAdapter]> = [
@@ -41,3 +42,17 @@ export async function createTestApp(adapter: AdapterName, definition: TestAppDef
 
 /** A secret long enough for the module (test only). */
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
+
+/** Builds and starts an app with only the session module, which must fail to start; resolves what it threw. */
+export async function startupError(adapter: AdapterName, options: RedisSessionModuleOptions): Promise<unknown> {
+  const moduleRef = await Test.createTestingModule({ imports: [RedisSessionModule.forRoot(options)] }).compile();
+  const app = moduleRef.createNestApplication(adapterOf(adapter), { logger: false });
+  try {
+    await app.init();
+  } catch (error) {
+    return error;
+  } finally {
+    await app.close().catch(() => undefined);
+  }
+  throw new Error('the app started');
+}
