@@ -28,12 +28,12 @@ describe('SessionEventsLogger', () => {
   });
 
   it('logs an eviction at log level with the public ID and the user', async () => {
-    events.emit({ type: 'evicted', publicId: 'P'.repeat(43), userId: 'u-alice', reason: 'session-limit' });
+    events.emit({ type: 'evicted', publicId: 'P'.repeat(22), userId: 'u-alice', reason: 'session-limit' });
     await nextTurn();
     expect(lines).toEqual([
       [
         'log',
-        `signed out session ${'P'.repeat(43)} of user "u-alice": the user signed in on one more device than the 3 ` +
+        `signed out session ${'P'.repeat(22)} of user "u-alice": the user signed in on one more device than the 3 ` +
           'allowed (maxSessionsPerUser), so the oldest session ended',
       ],
     ]);

@@ -12,7 +12,6 @@ export interface DeviceJson {
   readonly lastSeenAt: string;
   readonly expiresAt: string;
   readonly current: boolean;
-  readonly userAgent: string | null;
   readonly ip: string | null;
 }
 
@@ -83,7 +82,6 @@ function toJson(device: DeviceView): DeviceJson {
     lastSeenAt: device.lastSeenAt.toISOString(),
     expiresAt: device.expiresAt.toISOString(),
     current: device.current,
-    userAgent: device.userAgent ?? null,
     ip: device.ip ?? null,
   };
 }

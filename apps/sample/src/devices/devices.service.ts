@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  describeUserAgent,
   REDIS_SESSION_OPTIONS,
   SessionRepository,
   SessionUnauthorizedException,
@@ -8,13 +9,15 @@ import {
   type SessionLimitPolicy,
 } from 'nest-redis-session';
 import type { ShopSession } from '../shop-session.interface.js';
-import { describeUserAgent } from './user-agent.js';
 
 /** One device (session) of the signed-in user, as the API returns it and the Devices page shows it. */
 export interface DeviceView {
   /** The session's public ID (a hash of its ID): names it for "sign out", cannot be used to sign in. */
   readonly publicId: string;
-  /** "Firefox on Linux": a guess from the user agent. */
+  /**
+   * "Firefox 128 on Linux": what the library recorded of the browser at sign-in (`describeUserAgent`), or
+   * "Unknown device". Text the client chose (for a client the library does not recognise, its own words).
+   */
   readonly description: string;
   /** When the user signed in on it. */
   readonly createdAt: Date;
@@ -24,8 +27,6 @@ export interface DeviceView {
   readonly expiresAt: Date;
   /** Whether it is the session making this request. */
   readonly current: boolean;
-  /** The `User-Agent` header at sign-in, as the client sent it (the library keeps 256 characters). */
-  readonly userAgent: string | undefined;
   /** The client's IP address at sign-in. */
   readonly ip: string | undefined;
 }
@@ -64,12 +65,13 @@ export class DevicesService {
     const summaries = await this.sessions.listForUser(userIdOf(session), { current: session.publicId });
     return summaries.map((summary) => ({
       publicId: summary.publicId,
-      description: describeUserAgent(summary.userAgent),
+      // The library already stores a description; describing it again changes nothing, and would also
+      // turn a whole header into one if the app recorded `device: { userAgent: 'full' }`.
+      description: describeUserAgent(summary.userAgent) ?? 'Unknown device',
       createdAt: summary.createdAt,
       lastSeenAt: summary.lastSeenAt,
       expiresAt: summary.expiresAt,
       current: summary.current,
-      userAgent: summary.userAgent,
       ip: summary.ip,
     }));
   }

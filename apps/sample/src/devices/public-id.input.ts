@@ -1,8 +1,8 @@
 import { BadRequestException } from '@nestjs/common';
 import { bodyFields } from '../common/request-input.js';
 
-/** A session's public ID: a SHA-256 in base64url, 43 characters. */
-const PUBLIC_ID = /^[A-Za-z0-9_-]{43}$/;
+/** A session's public ID: 128 bits of a SHA-256 in base64url, 22 characters (`session.publicId`). */
+const PUBLIC_ID = /^[A-Za-z0-9_-]{22}$/;
 
 /** A device's public ID from a URL or a form, or a 400 for anything that cannot be one. */
 export function parsePublicId(value: unknown): string {

@@ -1,12 +1,8 @@
 import type { DeviceLimit, DeviceView } from '../devices/devices.service.js';
-import { truncate } from '../devices/user-agent.js';
 import type { Theme } from '../shop-session.interface.js';
 import type { User } from '../users/user.interface.js';
 import { html, type SafeHtml } from './html.js';
 import { pageLayout } from './page-layout.js';
-
-/** How much of a user agent the table shows; the whole (as recorded) is in the cell's tooltip. */
-const USER_AGENT_SHOWN = 60;
 
 /** Everything the Devices page shows. */
 export interface DevicesPageView {
@@ -21,8 +17,9 @@ export interface DevicesPageView {
 
 /**
  * The Devices page: where the user is signed in, this device marked, a "Sign out" button per device and
- * one for all the others, and the limit on devices. Every value from a session (the user agent, above all,
- * which the client chose) goes through `html`, so it is escaped.
+ * one for all the others, and the limit on devices. Every value from a session (the device description,
+ * above all: for a client the library does not recognise, it is the client's own text) goes through
+ * `html`, so it is escaped.
  */
 export function renderDevicesPage(view: DevicesPageView): SafeHtml {
   const others = view.devices.filter((device) => !device.current).length;
@@ -76,7 +73,6 @@ function devicesTable(devices: readonly DeviceView[]): SafeHtml {
                 <td>
                   <strong class="device-name">${device.description}</strong>
                   ${device.current && html`<span class="this-device">(this device)</span>`}
-                  ${device.userAgent !== undefined && userAgentLine(device.userAgent)}
                 </td>
                 <td>${device.ip ?? 'unknown'}</td>
                 <td>${time(device.createdAt)}</td>
@@ -93,12 +89,6 @@ function devicesTable(devices: readonly DeviceView[]): SafeHtml {
       </table>
     </div>
   `;
-}
-
-/** The user agent as recorded, shortened; the whole of it in the tooltip. Escaped, like everything else. */
-function userAgentLine(userAgent: string): SafeHtml {
-  const shown = truncate(userAgent, USER_AGENT_SHOWN);
-  return html`<br /><span class="muted user-agent" title="${userAgent}">${shown}</span>`;
 }
 
 /** A `<time>` element: readable text, machine-readable attribute. In UTC, as the server knows no time zone. */
