@@ -23,12 +23,12 @@ import {
   type Contender,
   type Workload,
 } from './lib/contenders.js';
-import { request, SHORT_USER_AGENT, signInMany } from './lib/http.js';
+import { request, signInMany } from './lib/http.js';
 import { runLoad } from './lib/load.js';
 import { readOptions, type BenchOptions } from './lib/options.js';
 import { renderProfile, summariseProfile } from './lib/profile-summary.js';
 import { commandOrigins, deltaOf, memoryOf, snapshot, type CommandOrigins } from './lib/redis-stats.js';
-import { BenchRedis, redisServerVersion } from './lib/redis-server.js';
+import { RedisServer, redisServerVersion } from '../test/support/redis-server.js';
 import { renderMarkdown, type MachineInfo } from './lib/report.js';
 import { checkTargets, summarise, type MemorySample, type RunSample } from './lib/summary.js';
 
@@ -44,14 +44,14 @@ function log(message: string): void {
 }
 
 const running: ContenderProcess[] = [];
-let redis: BenchRedis | undefined;
+let redis: RedisServer | undefined;
 
 /** Kills every process the benchmark started; safe to call twice. */
 async function teardown(): Promise<void> {
   for (const proc of running.splice(0)) proc.kill();
   const server = redis;
   redis = undefined;
-  await server?.stop();
+  await server?.destroy();
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
   }
 
   const redisVersion = redisServerVersion();
-  redis = await BenchRedis.start();
+  redis = await RedisServer.start({ removeDirOnExit: true });
   const inspector = redis.client();
   log(
     `redis-server on ${redis.url}; ${contenders.length} contenders, ${options.rounds} rounds of ${options.duration} s, ${options.connections} connections`,
@@ -269,12 +269,12 @@ async function main(): Promise<void> {
     }
   }
 
-  // Memory: the same data in every contender's sessions (a sign-in, then the counter once), signed in
-  // with a real browser's User-Agent, then again with a short one (nest-redis-session stores it).
+  // Memory: the same data in every contender's sessions (a sign-in, then the counter once), signed in with
+  // a real browser's User-Agent; nest-redis-session again without its device facts (see report.ts).
   const memory: MemorySample[] = [];
-  const sessionBytes = async (proc: ContenderProcess, userAgent: string | undefined) => {
+  const sessionBytes = async (proc: ContenderProcess) => {
     await inspector.flushall();
-    const cookies = await signInMany(proc.url, options.memorySessions, userAgent);
+    const cookies = await signInMany(proc.url, options.memorySessions);
     for (const cookie of cookies) await request(`${proc.url}/counter`, 'POST', cookie);
     const all = await memoryOf(inspector, `${PREFIX}*`);
     const index = await memoryOf(inspector, `${PREFIX}u:*`);
@@ -282,8 +282,20 @@ async function main(): Promise<void> {
   };
   for (const contender of sessionContenders) {
     const proc = processes.get(contender.id)!;
-    const { all, index, sessions } = await sessionBytes(proc, undefined);
-    const short = await sessionBytes(proc, SHORT_USER_AGENT);
+    const { all, index, sessions } = await sessionBytes(proc);
+    let sameData = { all, index, sessions };
+    if (contender.kind === 'ours') {
+      const bare = await ContenderProcess.start(
+        contender,
+        join(here, 'contenders', contender.entry),
+        { BENCH_REDIS_URL: redis.url, BENCH_DEVICE_FACTS: 'off' },
+        [],
+      );
+      running.push(bare);
+      sameData = await sessionBytes(bare);
+      await bare.stop();
+      running.splice(running.indexOf(bare), 1);
+    }
     memory.push({
       contender: contender.id,
       sessions,
@@ -291,14 +303,14 @@ async function main(): Promise<void> {
       indexBytes: index.keys === 0 ? undefined : index.bytes / sessions,
       recordKeys: all.keys - index.keys,
       indexKeys: index.keys,
-      recordBytesShortAgent: (short.all.bytes - short.index.bytes) / short.sessions,
+      recordBytesSameData: (sameData.all.bytes - sameData.index.bytes) / sameData.sessions,
     });
   }
   await inspector.flushall();
   inspector.disconnect();
 
   for (const proc of running.splice(0)) await proc.stop();
-  await redis.stop();
+  await redis.destroy();
   redis = undefined;
 
   const summaries = summarise(samples);

@@ -68,7 +68,13 @@ class BenchController {
 
 @Module({
   imports: [
-    RedisSessionModule.forRoot({ redis: redisUrl(), secrets: [BENCH_SECRET], idleTimeout: IDLE_SECONDS * 1_000 }),
+    RedisSessionModule.forRoot({
+      redis: redisUrl(),
+      secrets: [BENCH_SECRET],
+      idleTimeout: IDLE_SECONDS * 1_000,
+      // The memory measurement's second pass stores exactly the peers' data: no device facts.
+      device: process.env.BENCH_DEVICE_FACTS === 'off' ? { userAgent: false, ip: false } : undefined,
+    }),
   ],
   controllers: [BenchController],
 })

@@ -11,9 +11,6 @@ export const PLACEHOLDER_COOKIE = `sid=${'x'.repeat(87)}`;
 export const BROWSER_USER_AGENT =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-/** A User-Agent short enough (≤ 64 bytes) for Redis to keep a hash holding it in its compact encoding. */
-export const SHORT_USER_AGENT = 'bench';
-
 /** One request; fails loudly on anything but 2xx, so a broken contender never gets measured. */
 export async function request(
   url: string,

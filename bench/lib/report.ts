@@ -102,21 +102,23 @@ export function renderMarkdown(
   lines.push('');
   lines.push('### Redis memory per session (same data: user ID, name, roles, counter)', '');
   lines.push(
-    '| Contender | Sessions | Record bytes/session | Per-user index bytes/session | Total with index | Record bytes, short User-Agent |',
+    '| Contender | Sessions | Record bytes/session | Per-user index bytes/session | Total with index | Record bytes, same data as the peers |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const m of memory) {
     const index = m.indexBytes === undefined ? 'n/a (no index)' : num(m.indexBytes);
     const total = m.indexBytes === undefined ? 'n/a' : num(m.recordBytes + m.indexBytes);
     lines.push(
-      `| ${labelOf(m.contender)} | ${m.sessions} | ${num(m.recordBytes)} | ${index} | ${total} | ${num(m.recordBytesShortAgent)} |`,
+      `| ${labelOf(m.contender)} | ${m.sessions} | ${num(m.recordBytes)} | ${index} | ${total} | ${num(m.recordBytesSameData)} |`,
     );
   }
   lines.push(
     '',
     '`MEMORY USAGE <key> SAMPLES 0`, summed over the keys and divided by the sessions. Sessions are signed in',
-    'with a desktop Chrome User-Agent (111 bytes); the last column signs in with a 5-byte one. The per-user',
-    'index is the `sess:u:*` keys (each user signs in once); n/a when the library keeps none.',
+    'with a desktop Chrome User-Agent (111 bytes). By default nest-redis-session also records device facts',
+    'for the device list (a description such as "Chrome 131 on Windows", and the IP address); the last column',
+    'is the record without them (`device: { userAgent: false, ip: false }`), holding exactly what the peers',
+    'hold. The per-user index is the `sess:u:*` keys (each user signs in once); n/a when the library keeps none.',
   );
   const scaling = summaries.filter((s) => s.sizeKb !== undefined);
   if (scaling.length > 0) {

@@ -133,8 +133,11 @@ export interface MemorySample {
   readonly indexBytes: number | undefined;
   readonly recordKeys: number;
   readonly indexKeys: number;
-  /** Bytes of the session records, per session, when signed in with a short User-Agent (≤ 64 bytes). */
-  readonly recordBytesShortAgent: number;
+  /**
+   * Bytes of the session records, per session, holding exactly the data the peers hold: nest-redis-session
+   * started again with `device: { userAgent: false, ip: false }`; the same as `recordBytes` for the peers.
+   */
+  readonly recordBytesSameData: number;
 }
 
 /** A target from the issue, and whether the run met it. */
@@ -182,28 +185,17 @@ export function checkTargets(summaries: readonly Summary[], memory: readonly Mem
       find(summaries, `floor-${suffix}`, workload)?.vsPeer,
     );
   };
-  for (const id of ['nrs-express', 'nrs-fastify']) {
-    const adapter = id === 'nrs-express' ? 'Express' : 'Fastify';
-    const read = find(summaries, id, 'read');
-    check(
-      `read, ${adapter}: ≤ 1.0 Redis command sent per request`,
-      read?.sentPerRequest,
-      (v) => v <= 1.0,
-      fmt(read?.sentPerRequest),
-    );
-  }
+  /** The commands nest-redis-session sends per request of a workload, on both adapters. */
+  const commandTarget = (workload: 'read' | 'write', label: string, most: number): void => {
+    for (const adapter of ['Express', 'Fastify'] as const) {
+      const sent = find(summaries, `nrs-${adapter.toLowerCase()}`, workload)?.sentPerRequest;
+      check(`${workload}, ${adapter}: ${label}`, sent, (v) => v <= most, fmt(sent));
+    }
+  };
+  commandTarget('read', '≤ 1.0 Redis command sent per request', 1);
   ratioTarget('read', 'Express', 1.3);
   ratioTarget('read', 'Fastify', 2.5);
-  for (const id of ['nrs-express', 'nrs-fastify']) {
-    const adapter = id === 'nrs-express' ? 'Express' : 'Fastify';
-    const write = find(summaries, id, 'write');
-    check(
-      `write, ${adapter}: ≤ 2 Redis round trips per request`,
-      write?.sentPerRequest,
-      (v) => v <= 2,
-      fmt(write?.sentPerRequest),
-    );
-  }
+  commandTarget('write', '≤ 2 Redis round trips per request', 2);
   ratioTarget('write', 'Express', 1.5);
   ratioTarget('write', 'Fastify', 2);
   for (const id of ['nrs-express', 'nrs-fastify']) {
@@ -220,12 +212,18 @@ export function checkTargets(summaries: readonly Summary[], memory: readonly Mem
   }
   const ours = memory.find((m) => m.contender === 'nrs-express') ?? memory.find((m) => m.contender === 'nrs-fastify');
   const theirs = memory.find((m) => m.contender === 'express-session');
-  const ratio = ours && theirs ? ours.recordBytes / theirs.recordBytes : undefined;
+  // "For the same data": the peers keep no device facts, so the target is judged on records holding only
+  // the data both keep; the default record, with the device facts behind the device list, is shown beside it.
+  const ratio = ours && theirs ? ours.recordBytesSameData / theirs.recordBytes : undefined;
+  const withDevice = ours && theirs ? ours.recordBytes / theirs.recordBytes : undefined;
   check(
-    'memory: a session record ≤ 0.8× express-session + connect-redis bytes',
+    'memory: a session record ≤ 0.8× express-session + connect-redis bytes (same data)',
     ratio,
     (v) => v <= 0.8,
-    ours && theirs ? `${fmt(ratio)}× (${Math.round(ours.recordBytes)} vs ${Math.round(theirs.recordBytes)} B)` : 'n/a',
+    ours && theirs
+      ? `${fmt(ratio)}× (${Math.round(ours.recordBytesSameData)} vs ${Math.round(theirs.recordBytes)} B); ` +
+          `with the device facts of the default ${fmt(withDevice)}× (${Math.round(ours.recordBytes)} B)`
+      : 'n/a',
   );
   return checks;
 }

@@ -16,17 +16,15 @@ import { promisify } from 'node:util';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Redis } from 'ioredis';
-import { RedisSessionModule, SessionRepository } from 'nest-redis-session';
-import { BenchRedis } from '../lib/redis-server.js';
+import { describeUserAgent, RedisSessionModule, SessionRepository } from 'nest-redis-session';
+import { RedisServer } from '../../test/support/redis-server.js';
 
 const run = promisify(execFile);
 const SESSIONS = Number(process.env.SCALING_SESSIONS ?? 20_000);
-/** A browser User-Agent as the library stores it (its first 64 characters). */
-const USER_AGENT =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36'.slice(
-    0,
-    64,
-  );
+/** A browser's User-Agent as `login()` stores it by default: "Chrome 131 on Windows". */
+const USER_AGENT = describeUserAgent(
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+)!;
 
 /** Session data of about `bytes` bytes of JSON, shaped like an app's: a few small keys and one larger. */
 function payload(bytes: number): Map<string, string> {
@@ -55,11 +53,15 @@ async function usedMemory(client: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)![1]);
 }
 
-/** A 12-digit public ID, the form redis-benchmark's `__rand_int__` takes. */
-const idOf = (i: number): string => String(i).padStart(12, '0');
+/**
+ * Public IDs as long as the library's (22 characters): ten fixed characters and the 12 digits that
+ * redis-benchmark's `__rand_int__` stands for.
+ */
+const ID_HEAD = '0'.repeat(10);
+const idOf = (i: number): string => `${ID_HEAD}${String(i).padStart(12, '0')}`;
 
 async function main(): Promise<void> {
-  const redis = await BenchRedis.start();
+  const redis = await RedisServer.start({ removeDirOnExit: true });
   const client = redis.client();
   const app = await NestFactory.createApplicationContext(
     {
@@ -148,7 +150,8 @@ async function main(): Promise<void> {
     monitorBase.disconnect();
     const [read, write] = seen;
     if (!read || !write) throw new Error('did not capture the read and write commands');
-    const template = (args: string[]) => args.map((a) => (a === `sess:{${idOf(1)}}` ? 'sess:{__rand_int__}' : a));
+    const template = (args: string[]) =>
+      args.map((a) => (a === `sess:{${idOf(1)}}` ? `sess:{${ID_HEAD}__rand_int__}` : a));
 
     out.push('');
     out.push('| Path | Connections × pipeline | Requests/s (one primary) | Redis CPU µs per call |');
@@ -190,7 +193,7 @@ async function main(): Promise<void> {
   } finally {
     await app.close();
     client.disconnect();
-    await redis.stop();
+    await redis.destroy();
   }
 }
 
