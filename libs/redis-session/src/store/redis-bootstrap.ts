@@ -36,6 +36,12 @@ export async function connectAndPreload(client: RedisClient, owned: boolean, tim
  */
 export async function closeClient(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;
+  if (!isClusterClient(client) && SOCKET_CLOSED.has(client.status)) {
+    // No open socket (never connected, or waiting to reconnect): nothing to close politely, and ioredis
+    // never emits 'end' for such a client, so waiting for it would only hold the app's shutdown for a second.
+    client.disconnect();
+    return;
+  }
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   try {
     await withTimeout(client.quit(), 1_000);
@@ -47,6 +53,9 @@ export async function closeClient(client: RedisClient): Promise<void> {
   }
   await withTimeout(ended, 1_000).catch(() => client.disconnect());
 }
+
+/** Statuses of a standalone ioredis client whose socket is already closed. */
+const SOCKET_CLOSED: ReadonlySet<string> = new Set(['wait', 'close', 'reconnecting']);
 
 function hasFailoverDetector(client: RedisClient): boolean {
   return !isClusterClient(client) && client.options.failoverDetector === true;
