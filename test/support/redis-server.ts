@@ -112,7 +112,9 @@ export class RedisServer {
       ...(this.options.args ?? []),
     ];
     const cleanUp = this.options.removeDirOnExit === true ? '; rm -rf "$NRS_REDIS_DIR"' : '';
-    const script = `redis-server "$@" & child=$!; echo $child; read _ignored; kill $child 2>/dev/null; wait $child${cleanUp}`;
+    // After starting the server the shell silences its own stderr: tests that kill -9 a server would
+    // otherwise fill the Jest output with the shell's "Killed". The server keeps the inherited stderr.
+    const script = `redis-server "$@" & child=$!; exec 2>/dev/null; echo $child; read _ignored; kill $child; wait $child${cleanUp}`;
     const shell = spawn('sh', ['-c', script, 'sh', ...args], {
       stdio: ['pipe', 'pipe', 'inherit'],
       env: { ...process.env, NRS_REDIS_DIR: this.dir },
