@@ -386,16 +386,23 @@ describe('resolveSessionOptions', () => {
       expect(problemsOf(withCookie({ [option]: value }))).toEqual([line]);
     });
 
-    it.each([{ userAgent: 'short' }, { userAgent: 1 }, { ip: 'full' }, { agent: true }, 'full', true])(
-      'reports device = %j',
-      (device) => {
-        const problems = problemsOf(withOptions({ device }));
-        expect(problems).toHaveLength(1);
-        expect(problems[0]).toMatch(
-          /^device: got .+, needs \{ userAgent\?: true \| 'full' \| false, ip\?: boolean \}$/,
-        );
-      },
-    );
+    it.each([
+      [
+        { userAgent: 'short' },
+        `device.userAgent: got "short", needs true (a short description), 'full' (the whole header) or false`,
+      ],
+      [
+        { userAgent: 1 },
+        `device.userAgent: got 1, needs true (a short description), 'full' (the whole header) or false`,
+      ],
+      [{ ip: 'full' }, 'device.ip: got "full", needs true or false'],
+      [{ agent: true }, 'device.agent: unknown option'],
+      ['full', `device: got "full", needs an object: { userAgent?: true | 'full' | false, ip?: boolean }`],
+      [true, `device: got true, needs an object: { userAgent?: true | 'full' | false, ip?: boolean }`],
+      [[], `device: got an array of 0, needs an object: { userAgent?: true | 'full' | false, ip?: boolean }`],
+    ])('reports device = %j, naming the key', (device, line) => {
+      expect(problemsOf(withOptions({ device }))).toEqual([line]);
+    });
 
     it('reports a Redis connection with the memory store', () => {
       expect(problemsOf(withOptions({ store: 'memory', redis: 'redis://localhost:6379' }))).toEqual([

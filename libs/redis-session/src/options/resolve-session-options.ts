@@ -3,7 +3,7 @@ import { SessionConfigurationError } from '../errors/session-configuration.error
 import type { RedisSessionModuleOptions } from './redis-session-options.interface.js';
 import type { ResolvedSessionOptions } from './resolved-session-options.js';
 import { SESSION_DEFAULTS } from './session-defaults.js';
-import { CookieOptionsSchema, SessionOptionsSchema } from './session-options.schema.js';
+import { CookieOptionsSchema, DeviceOptionsSchema, SessionOptionsSchema } from './session-options.schema.js';
 
 const HOST_PREFIX = '__host-';
 const SECURE_PREFIX = '__secure-';
@@ -101,6 +101,9 @@ export function resolveSessionOptions(raw: RedisSessionModuleOptions | undefined
   const problems = validate(new SessionOptionsSchema(), raw, '');
   if (raw.cookie !== undefined && typeof raw.cookie === 'object' && raw.cookie !== null) {
     problems.push(...validate(new CookieOptionsSchema(), raw.cookie, 'cookie.'));
+  }
+  if (typeof raw.device === 'object' && raw.device !== null && !Array.isArray(raw.device)) {
+    problems.push(...validate(new DeviceOptionsSchema(), raw.device, 'device.'));
   }
   const idleTimeout = raw.idleTimeout ?? SESSION_DEFAULTS.idleTimeout;
   const touchAfter = raw.touchAfter ?? Math.floor(idleTimeout / SESSION_DEFAULTS.touchAfterDivisor);

@@ -83,6 +83,27 @@ export class CookieOptionsSchema {
   maxAge?: number;
 }
 
+/** An object that is not an array: what `cookie` and `device` take. */
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const devicePrefix = 'device.';
+
+/** The `device` option, validated. Instances are built from the raw option by `resolveSessionOptions`. */
+export class DeviceOptionsSchema {
+  @IsOptional()
+  @IsIn(
+    [true, false, 'full'],
+    needs("true (a short description), 'full' (the whole header) or false", {}, devicePrefix),
+  )
+  userAgent?: boolean | 'full';
+
+  @IsOptional()
+  @IsBoolean(needs('true or false', {}, devicePrefix))
+  ip?: boolean;
+}
+
 /** The options of `forRoot()`, validated with class-validator. Unknown keys are reported too. */
 export class SessionOptionsSchema {
   @IsOptional()
@@ -134,7 +155,7 @@ export class SessionOptionsSchema {
   @ValidateBy(
     {
       name: 'isPlainObject',
-      validator: { validate: (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) },
+      validator: { validate: isPlainObject },
     },
     needs('an object of cookie attributes'),
   )
@@ -200,22 +221,8 @@ export class SessionOptionsSchema {
 
   @IsOptional()
   @ValidateBy(
-    {
-      name: 'isPlainObject',
-      validator: {
-        validate: (v: unknown) =>
-          typeof v === 'object' &&
-          v !== null &&
-          !Array.isArray(v) &&
-          Object.entries(v).every(
-            ([k, flag]) =>
-              flag === undefined ||
-              (k === 'userAgent' && (typeof flag === 'boolean' || flag === 'full')) ||
-              (k === 'ip' && typeof flag === 'boolean'),
-          ),
-      },
-    },
-    needs(`{ userAgent?: true | 'full' | false, ip?: boolean }`),
+    { name: 'isPlainObject', validator: { validate: isPlainObject } },
+    needs(`an object: { userAgent?: true | 'full' | false, ip?: boolean }`),
   )
   device?: object;
 }
