@@ -543,6 +543,10 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
       const home = mainOf(await a.browser.get('/'));
       expect(home).toContain('action="/signin"');
       expect(home).not.toContain('Alice');
+      // session.rejection tells the page why; the page then drops the dead cookie, so it says so once.
+      expect(home).toContain('You were signed out.');
+      expect(a.browser.cookie).toBeUndefined();
+      expect(mainOf(await a.browser.get('/'))).not.toContain('class="notice"');
       expectStatus(await b.browser.get('/api/profile'), 200);
     });
 

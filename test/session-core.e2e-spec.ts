@@ -116,6 +116,23 @@ describe.each(ADAPTERS)('session core on %s', (adapter) => {
     await request(server()).get('/private').set('Cookie', cookie).expect(401);
   });
 
+  it('session.rejection says why the cookie gave no session, and is null when it did or there was none', async () => {
+    const rejectionWith = async (cookie?: string): Promise<unknown> => {
+      const call = request(server()).get('/session');
+      return (await (cookie === undefined ? call : call.set('Cookie', cookie)).expect(200)).body.rejection;
+    };
+    expect(await rejectionWith()).toBeNull();
+    const cookie = cookieFrom(await request(server()).post('/login').send({ userId: 'u9' }).expect(201));
+    expect(await rejectionWith(cookie)).toBeNull();
+    const [id, signature] = cookie.slice('sid='.length).split('.');
+    const tampered = `sid=${id}.${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
+    expect(await rejectionWith(tampered)).toBe('bad-signature');
+    expect(await rejectionWith('sid=not-a-session-cookie')).toBe('malformed-cookie');
+    // Signed out elsewhere (another tab kept the cookie): the record is gone, the cookie still verifies.
+    await request(server()).post('/logout').set('Cookie', cookie).expect(201);
+    expect(await rejectionWith(cookie)).toBe('unknown');
+  });
+
   it('keeps a login made by a handler that then throws, and drops its data changes', async () => {
     const response = await request(server()).post('/login-then-fail').expect(500);
     const cookie = cookieFrom(response);

@@ -67,6 +67,17 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
     expect(await inspector.keys('sess:{*')).toEqual([]);
   });
 
+  it('session.rejection is "expired" for the cookie of a session that idled out', async () => {
+    const built = await appWith({ idleTimeout: 1_000, absoluteTimeout: 60_000, touchAfter: 0 });
+    app = built.app;
+    const cookie = cookieFrom(await request(built.server).post('/login').send({ userId: 'gone' }).expect(201));
+    expect((await request(built.server).get('/session').set('Cookie', cookie).expect(200)).body.rejection).toBeNull();
+    // Past the idle timeout but within the key's grace, so the store itself judges the record expired.
+    await sleep(1_300);
+    const read = await request(built.server).get('/session').set('Cookie', cookie).expect(200);
+    expect(read.body).toMatchObject({ isNew: true, isAuthenticated: false, rejection: 'expired' });
+  });
+
   it('S20: activity never extends the absolute deadline, whatever the key TTL says', async () => {
     const built = await appWith({ idleTimeout: 5_000, absoluteTimeout: 1_500, touchAfter: 0 });
     app = built.app;

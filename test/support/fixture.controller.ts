@@ -20,6 +20,7 @@ export class FixtureController {
       isNew: session.isNew,
       isAuthenticated: session.isAuthenticated,
       data: session.data,
+      rejection: session.rejection ?? null,
     };
   }
 

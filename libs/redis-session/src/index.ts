@@ -22,7 +22,12 @@ export type { SessionApi, SessionData } from './session/session.interface.js';
 export type { LoginOptions } from './session/session-context.js';
 
 export { SessionEvents } from './events/session-events.js';
-export type { SessionEvent, SessionEventType, SessionRejectionReason } from './events/session-event.interface.js';
+export type {
+  SessionEvent,
+  SessionEventType,
+  SessionRejection,
+  SessionRejectionReason,
+} from './events/session-event.interface.js';
 
 export { SessionTelemetry } from './telemetry/session-telemetry.js';
 export { REDIS_SESSION_TELEMETRY_LOADER } from './telemetry/telemetry.constants.js';

@@ -5,6 +5,7 @@ import {
   Session,
   SessionUnauthorizedException,
   type ResolvedSessionOptions,
+  type SessionRejection,
 } from 'nest-redis-session';
 import { AuthService } from '../auth/auth.service.js';
 import { parseCartItem, parseSku } from '../cart/cart-item.input.js';
@@ -29,6 +30,16 @@ const NOTICES = new Map<string, string>([
   ['signin-failed', 'Wrong username or password.'],
   ['signin-required', 'Please sign in first.'],
   ['signed-out', 'You are signed out.'],
+]);
+
+/**
+ * What the home page says when the browser's cookie named a session that has ended (`session.rejection`).
+ * Other reasons (a tampered or malformed cookie) get no message: nothing the visitor can act on.
+ */
+const ENDED_SESSION_NOTICES = new Map<SessionRejection, string>([
+  ['expired', 'Your session expired. Please sign in again.'],
+  ['unknown', 'You were signed out.'],
+  ['not-indexed', 'You were signed out.'],
 ]);
 
 /** The Devices page's messages, chosen by key like the home page's. */
@@ -66,15 +77,19 @@ export class PagesController {
   @Header('content-type', 'text/html; charset=utf-8')
   // The page shows the user's data: no cache may keep it for someone else.
   @Header('cache-control', 'no-store')
-  home(@Session() session: Session<ShopSession>, @Query('notice') notice: unknown): string {
+  async home(@Session() session: Session<ShopSession>, @Query('notice') notice: unknown): Promise<string> {
     const user =
       session.isAuthenticated && session.userId !== undefined ? this.users.findById(session.userId) : undefined;
+    const ended = session.rejection === undefined ? undefined : ENDED_SESSION_NOTICES.get(session.rejection);
+    // The cookie names no session: drop it (no Redis call, only a clearing Set-Cookie), so the
+    // "you were signed out" notice shows once and later requests stop presenting it.
+    if (session.rejection !== undefined) await session.destroy();
     return renderHomePage({
       user,
       theme: themeOf(session.data),
       cart: this.cart.view(session.data),
       products: PRODUCTS,
-      notice: typeof notice === 'string' ? NOTICES.get(notice) : undefined,
+      notice: typeof notice === 'string' ? NOTICES.get(notice) : ended,
       demoAccounts: DEMO_ACCOUNTS,
       store: this.sessionOptions.store,
     }).toString();

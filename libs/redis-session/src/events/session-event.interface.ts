@@ -7,6 +7,13 @@ export type SessionRejectionReason =
   'malformed-cookie' | 'bad-signature' | 'ambiguous-cookie' | 'unknown' | 'malformed-record' | 'not-indexed';
 
 /**
+ * Why the session cookie a request carried gave it no session (`SessionApi.rejection`): `'expired'` (the
+ * idle or absolute timeout passed), or a `SessionRejectionReason`: `'unknown'` covers a session signed out,
+ * revoked or evicted elsewhere; `'not-indexed'` one missing from its user's index (refused, fail closed).
+ */
+export type SessionRejection = SessionRejectionReason | 'expired';
+
+/**
  * One lifecycle event. Never carries the raw session ID: `publicId` is its one-way hash.
  *
  * | type            | when                                                              | reason                                   |

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { messageOf } from '../errors/error-message.js';
 import type { SessionEvents } from '../events/session-events.js';
-import type { SessionRejectionReason } from '../events/session-event.interface.js';
+import type { SessionRejection, SessionRejectionReason } from '../events/session-event.interface.js';
 import { TooManySessionsException } from '../errors/too-many-sessions.exception.js';
 import { clientIpOf, userAgentOf } from '../http/client-address.js';
 import { SessionStoreUnavailableException } from '../errors/session-store-unavailable.exception.js';
@@ -72,7 +72,7 @@ export class SessionContext {
    */
   private forwarded: 'as-owner' | 'as-guest' | undefined;
   /** Why the cookie the request carried did not give a session, if it did not. */
-  rejection: SessionRejectionReason | 'expired' | undefined;
+  rejection: SessionRejection | undefined;
   /** Whether the request came over TLS (or a trusted proxy said so). */
   readonly secure: boolean;
   /** The cookie name this request uses (`__Host-` on secure requests by default). */

@@ -1,4 +1,5 @@
 import type { LoginOptions, SessionContext } from './session-context.js';
+import type { SessionRejection } from '../events/session-event.interface.js';
 import type { SessionApi, SessionData } from './session.interface.js';
 
 /**
@@ -56,6 +57,10 @@ export class SessionHandle<T extends object = SessionData> implements SessionApi
 
   login(userId: string, data?: Partial<T>, options?: LoginOptions): Promise<void> {
     return this.#context.login(userId, data, options);
+  }
+
+  get rejection(): SessionRejection | undefined {
+    return this.#context.rejection;
   }
 
   logout(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { SessionRejection } from '../events/session-event.interface.js';
 import type { LoginOptions } from './session-context.js';
 
 /**
@@ -42,6 +43,13 @@ export interface SessionApi<T extends object = SessionData> {
   readonly expiresAt: Date;
   /** When `login()` happened, or `undefined`. */
   readonly authenticatedAt: Date | undefined;
+  /**
+   * Why the session cookie this request carried gave no session, so a page can say "your session expired"
+   * or "you were signed out": `'expired'`, `'unknown'` (signed out, revoked or evicted elsewhere), or
+   * another `SessionRejectionReason`. `undefined` when the request had no cookie or its session loaded.
+   * It describes the cookie the request came with: a `login()` in the same request does not clear it.
+   */
+  readonly rejection: SessionRejection | undefined;
   /**
    * Signs a user in: issues a new session ID (against fixation, S17), keeps the data and merges `data`
    * into it, deletes the old record, and marks the session authenticated. Written at once. Records the
