@@ -276,7 +276,6 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
       '+evalsha',
       '+eval',
       '+script|load',
-      '+type',
       '+time',
       '+exists',
       '+hget',
