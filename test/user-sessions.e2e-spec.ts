@@ -278,6 +278,25 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
     }
   });
 
+  it('a signed-in read is one round trip; the index check adds one more only when the idle timer is refreshed', async () => {
+    const names = async (server: Server, cookie: string, recorder: CommandRecorder): Promise<string[]> => {
+      await recorder.reset();
+      await request(server).get('/private').set('Cookie', cookie).expect(200);
+      return (await recorder.take()).map((c) => c.name);
+    };
+    const recorder = await CommandRecorder.start(redis.client());
+    try {
+      const everyRequest = await start({ touchAfter: 0 });
+      const touched = await login(everyRequest.server, 'kim');
+      expect(await names(everyRequest.server, touched, recorder)).toEqual(['evalsha', 'zscore']);
+      const rarely = await start({ touchAfter: 60_000 });
+      const untouched = await login(rarely.server, 'lee');
+      expect(await names(rarely.server, untouched, recorder)).toEqual(['evalsha']);
+    } finally {
+      recorder.stop();
+    }
+  });
+
   it('fails closed: a signed-in session missing from its index is refused at its next touch', async () => {
     const { server } = await start({ touchAfter: 0 });
     const cookie = await login(server, 'ivan');
