@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
-import { assertRedisInstalled, freePort, RedisServer } from './redis-server.js';
+import { assertRedisInstalled, freePort, RedisServer, startUnderShell, stopUnderShell } from './redis-server.js';
 import { infoField, onNode, waitFor, type NodeAddress } from './redis-node.js';
 
 /** What a test Sentinel group is made of. */
@@ -45,7 +45,7 @@ function toView(reply: unknown): InstanceView {
 
 /**
  * One `redis-server --sentinel` with its own generated config in a temporary directory, under the same
- * kind of shell as `RedisServer` (it dies when the test process does).
+ * watchdog shell as `RedisServer` (`startUnderShell`: it dies when the test process does).
  */
 class SentinelServer {
   private shell: ChildProcess | undefined;
@@ -59,26 +59,14 @@ class SentinelServer {
 
   async launch(config: string): Promise<void> {
     writeFileSync(this.configFile, config);
-    const script = 'redis-server "$@" & child=$!; echo $child; read _ignored; kill $child 2>/dev/null; wait $child';
-    const shell = spawn('sh', ['-c', script, 'sh', this.configFile, '--sentinel'], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    this.shell = shell;
-    await new Promise<void>((resolve, reject) => {
-      shell.once('error', reject);
-      shell.stdout.once('data', () => resolve());
-    });
+    this.shell = (await startUnderShell([this.configFile, '--sentinel'])).shell;
     await waitFor(`sentinel on port ${this.port}`, async () => (await onNode(this.port, (c) => c.ping())) === 'PONG');
   }
 
   async stop(): Promise<void> {
     const shell = this.shell;
     this.shell = undefined;
-    if (shell && shell.exitCode === null) {
-      const exited = new Promise((resolve) => shell.once('exit', resolve));
-      shell.stdin!.end();
-      await exited;
-    }
+    await stopUnderShell(shell);
   }
 
   async destroy(): Promise<void> {

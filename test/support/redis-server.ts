@@ -35,6 +35,46 @@ export async function freePort(): Promise<number> {
   }
 }
 
+/** A `redis-server` process under its watchdog shell (see `startUnderShell`). */
+export interface ShellOwnedProcess {
+  readonly shell: ChildProcess;
+  /** The redis-server's own process ID (not the shell's). */
+  readonly pid: number;
+}
+
+/**
+ * Starts `redis-server <args>` under a tiny shell that kills it when the shell's stdin closes, so the server
+ * dies with its owner even if the owner is killed (a pipe closes whatever way its owner ends). `cleanUp` runs
+ * in the shell after the server exits. After starting the server the shell silences its own stderr: tests
+ * that kill -9 a server would otherwise fill the output with the shell's "Killed". The server keeps the
+ * inherited stderr.
+ */
+export async function startUnderShell(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cleanUp?: string } = {},
+): Promise<ShellOwnedProcess> {
+  const cleanUp = options.cleanUp === undefined ? '' : `; ${options.cleanUp}`;
+  const script = `redis-server "$@" & child=$!; exec 2>/dev/null; echo $child; read _ignored; kill $child; wait $child${cleanUp}`;
+  const shell = spawn('sh', ['-c', script, 'sh', ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: options.env ?? process.env,
+  });
+  const pid = await new Promise<number>((resolve, reject) => {
+    shell.once('error', reject);
+    shell.stdout.once('data', (chunk: Buffer) => resolve(Number.parseInt(chunk.toString(), 10)));
+  });
+  return { shell, pid };
+}
+
+/** Closes the watchdog shell's stdin, so it stops its server, and waits for the shell to exit. */
+export async function stopUnderShell(shell: ChildProcess | undefined): Promise<void> {
+  if (shell && shell.exitCode === null) {
+    const exited = new Promise((resolve) => shell.once('exit', resolve));
+    shell.stdin!.end();
+    await exited;
+  }
+}
+
 /** Options for a test Redis. */
 export interface RedisServerOptions {
   /** Extra `redis-server` arguments, such as `['--appendonly', 'yes']`. */
@@ -111,19 +151,12 @@ export class RedisServer {
       join(this.dir, 'redis.log'),
       ...(this.options.args ?? []),
     ];
-    const cleanUp = this.options.removeDirOnExit === true ? '; rm -rf "$NRS_REDIS_DIR"' : '';
-    // After starting the server the shell silences its own stderr: tests that kill -9 a server would
-    // otherwise fill the Jest output with the shell's "Killed". The server keeps the inherited stderr.
-    const script = `redis-server "$@" & child=$!; exec 2>/dev/null; echo $child; read _ignored; kill $child; wait $child${cleanUp}`;
-    const shell = spawn('sh', ['-c', script, 'sh', ...args], {
-      stdio: ['pipe', 'pipe', 'inherit'],
+    const started = await startUnderShell(args, {
       env: { ...process.env, NRS_REDIS_DIR: this.dir },
+      cleanUp: this.options.removeDirOnExit === true ? 'rm -rf "$NRS_REDIS_DIR"' : undefined,
     });
-    this.shell = shell;
-    this.pidValue = await new Promise<number>((resolve, reject) => {
-      shell.once('error', reject);
-      shell.stdout.once('data', (chunk: Buffer) => resolve(Number.parseInt(chunk.toString(), 10)));
-    });
+    this.shell = started.shell;
+    this.pidValue = started.pid;
     const probe = this.client();
     probe.on('error', () => undefined);
     try {
@@ -147,11 +180,7 @@ export class RedisServer {
     const shell = this.shell;
     this.shell = undefined;
     this.pidValue = undefined;
-    if (shell && shell.exitCode === null) {
-      const exited = new Promise((resolve) => shell.once('exit', resolve));
-      shell.stdin!.end();
-      await exited;
-    }
+    await stopUnderShell(shell);
   }
 
   /** Stops the server and removes its directory. */
