@@ -355,7 +355,7 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
       subscription.unsubscribe();
     });
 
-    it('a throwing subscriber cannot break a request', async () => {
+    it('a throwing subscriber cannot break a request: the library catches the error, RxJS never sees it', async () => {
       const { app, server } = await start();
       const reported: unknown[] = [];
       const previous = rxjsConfig.onUnhandledError;
@@ -367,7 +367,7 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
         const cookie = cookieFrom(await request(server).post('/login').send({ userId: 'mia' }).expect(201));
         await request(server).get('/private').set('Cookie', cookie).expect(200);
         await sleep(30);
-        expect(reported.length).toBeGreaterThan(0);
+        expect(reported).toEqual([]);
       } finally {
         subscription.unsubscribe();
         rxjsConfig.onUnhandledError = previous;

@@ -1,8 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Observable, Subject, filter } from 'rxjs';
+import { GuardedObservable } from './guarded-observable.js';
 import type { SessionEvent, SessionEventType } from './session-event.interface.js';
-
-const logger = new Logger('RedisSession');
+import { SubscriberErrorLog } from './subscriber-errors.js';
 
 /**
  * Session lifecycle events as an RxJS stream. Inject it and subscribe:
@@ -12,19 +12,25 @@ const logger = new Logger('RedisSession');
  *   events.ofType('rejected').subscribe((e) => metrics.increment(`session.rejected.${e.reason}`));
  * }
  *
- * Events are delivered after the request's own work, on a later turn of the event loop, so a slow or
- * throwing subscriber cannot delay or fail the request that caused them. (An error a subscriber throws
- * is reported by RxJS as unhandled; handle errors inside the subscriber.) Detected without Redis keyspace
- * notifications, so they work on managed Redis and on clusters.
+ * Events are delivered after the request's own work, on a later turn of the event loop, so a slow
+ * subscriber cannot delay the request that caused them. A subscriber that throws (in its callback, or in an
+ * operator of a `pipe()` on `events$`/`ofType()`) cannot fail the request or crash the process: the library
+ * catches the error and logs it, once per kind of error and at most once a minute after that. Handle errors
+ * inside your subscriber all the same. Detected without Redis keyspace notifications, so they work on
+ * managed Redis and on clusters.
  */
 @Injectable()
 export class SessionEvents {
   private readonly subject = new Subject<SessionEvent>();
   private readonly pending: SessionEvent[] = [];
   private flushScheduled = false;
+  private readonly subscriberErrors = new SubscriberErrorLog();
 
   /** Every event, as it happens. */
-  readonly events$: Observable<SessionEvent> = this.subject.asObservable();
+  readonly events$: Observable<SessionEvent> = new GuardedObservable<SessionEvent>(
+    (error) => this.subscriberErrors.report(error),
+    (subscriber) => this.subject.subscribe(subscriber),
+  );
 
   /** Only events of the given types. */
   ofType(...types: SessionEventType[]): Observable<SessionEvent> {
@@ -48,7 +54,7 @@ export class SessionEvents {
         this.subject.next(event);
       } catch (error) {
         // Only reachable with RxJS's synchronous error mode; the request is long done either way.
-        logger.error(`a SessionEvents subscriber threw: ${String(error)}`);
+        this.subscriberErrors.report(error);
       }
     }
   }
