@@ -268,9 +268,9 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
      * Every command the module sends (found in `libs/redis-session/src/store/`): EVALSHA to run its
      * scripts, EVAL when Redis forgot them (restart, SCRIPT FLUSH), SCRIPT LOAD at startup; UNLINK, HMGET,
      * ZREM, ZRANGEBYSCORE and ZSCORE directly (logout, device lists, revocation); and inside the scripts
-     * TYPE, TIME, EXISTS, HGET, HGETALL, HMGET, HSET, HDEL, DEL, UNLINK, PEXPIRE, PEXPIREAT, PTTL, and ZADD,
-     * ZCARD, ZPOPMIN, ZRANGE, ZREM, ZREMRANGEBYSCORE, ZSCORE for the per-user index. INFO is ioredis's own
-     * ready check. Keys: `sess:*` only. No CONFIG, KEYS, SCAN or FLUSH*.
+     * TIME, EXISTS, HGET, HGETALL, HMGET, HSET, HSTRLEN, HDEL, DEL, UNLINK, PEXPIRE, PEXPIREAT, PTTL, and
+     * ZADD, ZCARD, ZPOPMIN, ZRANGE, ZREM, ZREMRANGEBYSCORE, ZSCORE for the per-user index. INFO is ioredis's
+     * own ready check. Keys: `sess:*` only. No CONFIG, KEYS, SCAN or FLUSH*.
      */
     const NEEDED = [
       '+evalsha',
@@ -282,6 +282,7 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
       '+hgetall',
       '+hmget',
       '+hset',
+      '+hstrlen',
       '+hdel',
       '+del',
       '+unlink',

@@ -290,6 +290,31 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
       expect(setCookieFor(response)).toBeUndefined();
     });
 
+    it('cookie tossing: with two valid session cookies the home page clears neither, and says why', async () => {
+      await signIn();
+      const victim = browser.cookie!;
+      const attacker = new SampleBrowser(server());
+      await attacker.post('/api/login', { username: 'bob', password: 'builder' });
+      // A sibling subdomain on plain HTTP planted its own `sid` (Domain=parent): the browser sends both.
+      browser.cookie = `${victim}; ${attacker.cookie!}`;
+      const response = await browser.get('/');
+      expectStatus(response, 200);
+      expect(setCookieFor(response)).toBeUndefined();
+      expect(mainOf(response)).toContain('two session cookies');
+      expect(mainOf(response)).not.toContain('Bob');
+    });
+
+    it('a page loaded with the previous cookie right after signing in as someone else does not clear the new one', async () => {
+      await signIn();
+      const before = browser.cookie;
+      await browser.post('/signin', { username: 'bob', password: 'builder' }, 'form');
+      const stale = new SampleBrowser(server());
+      stale.cookie = before;
+      const response = await stale.get('/');
+      expectStatus(response, 200);
+      expect(setCookieFor(response)).toBeUndefined();
+    });
+
     it('signs in with an urlencoded form: 303 home with a session cookie, then greets the user', async () => {
       const response = await browser.post('/signin', ALICE, 'form');
       expectStatus(response, 303);

@@ -75,8 +75,8 @@ describe.each(ADAPTERS)('session core on %s', (adapter) => {
     const commands = await recorder.take();
     expect(commands.map((c) => c.name)).toEqual(['evalsha', 'evalsha']);
     const save = commands[1]!;
-    // sha, numkeys, key, idle, grace, count of set pairs, then only the changed field
-    expect(save.args.slice(5)).toEqual(['1', 'list', '["x"]']);
+    // sha, numkeys, key, idle, anonymous idle, grace, size limit, count of set pairs, then only the changed field
+    expect(save.args.slice(7)).toEqual(['1', 'list', '["x"]']);
   });
 
   it('keeps both changes when two requests change different keys at once', async () => {

@@ -26,6 +26,7 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
 
   async function appWith(options: {
     idleTimeout: number;
+    anonymousIdleTimeout?: number;
     absoluteTimeout: number;
     touchAfter: number;
     maxAge?: number;
@@ -36,6 +37,7 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
           redis: redis.url,
           secrets: [TEST_SECRET],
           idleTimeout: options.idleTimeout,
+          anonymousIdleTimeout: options.anonymousIdleTimeout,
           absoluteTimeout: options.absoluteTimeout,
           touchAfter: options.touchAfter,
           cookie: options.maxAge === undefined ? undefined : { maxAge: options.maxAge },
@@ -51,6 +53,36 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
     await app?.close();
     app = undefined;
     await inspector.flushall();
+  });
+
+  it('anonymousIdleTimeout: an anonymous session idles out sooner than a signed-in one, and its key goes with it', async () => {
+    const built = await appWith({
+      idleTimeout: 30_000,
+      anonymousIdleTimeout: 1_000,
+      absoluteTimeout: 600_000,
+      touchAfter: 3_000,
+    });
+    app = built.app;
+    const anonymous = cookieFrom(
+      await request(built.server)
+        .post('/set/cart')
+        .send({ value: [1] })
+        .expect(201),
+    );
+    const signedIn = cookieFrom(await request(built.server).post('/login').send({ userId: 'stays' }).expect(201));
+    // Redis drops an anonymous record a minute after its idle deadline at the latest, never 30 minutes on.
+    const keys = await inspector.keys('sess:{*');
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      const signed = (await inspector.hexists(key, '#u')) === 1;
+      const ttl = await inspector.pttl(key);
+      expect(ttl).toBeLessThanOrEqual(signed ? 30_000 + 60_000 : 1_000 + 60_000);
+      expect(ttl).toBeGreaterThan(signed ? 1_000 + 60_000 : 0);
+    }
+    await sleep(1_300);
+    const expired = await request(built.server).get('/session').set('Cookie', anonymous).expect(200);
+    expect(expired.body).toMatchObject({ isNew: true, data: {}, rejection: 'expired' });
+    await request(built.server).get('/private').set('Cookie', signedIn).expect(200);
   });
 
   it('S19: a session used within the idle timeout lives on; one idle past it is gone, key and all', async () => {

@@ -1,4 +1,4 @@
-import type { INestApplication, Provider } from '@nestjs/common';
+import type { INestApplication, LoggerService, Provider, Type } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RedisSessionModule, type RedisSessionModuleOptions } from 'nest-redis-session';
 import { FixtureController } from './fixture.controller.js';
@@ -27,6 +27,10 @@ export interface RobustnessAppOptions {
   module?: Omit<RedisSessionModuleOptions, 'redis' | 'secrets'>;
   /** Extra providers (an exception filter, say). */
   providers?: Provider[];
+  /** Controllers beside the fixture and robustness routes. */
+  controllers?: Type[];
+  /** Where the app logs; quiet by default. */
+  logger?: LoggerService;
 }
 
 /**
@@ -50,8 +54,9 @@ export async function startRobustnessApp(
   try {
     app = await createTestApp(adapter, {
       imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], ...options.module })],
-      controllers: [FixtureController, RobustnessController],
+      controllers: [FixtureController, RobustnessController, ...(options.controllers ?? [])],
       providers: options.providers,
+      logger: options.logger,
     });
     http = new HttpClient(await listen(app));
     return { redis, inspector, app, http, close };

@@ -1,4 +1,10 @@
-import { type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
+import {
+  type DynamicModule,
+  type INestApplication,
+  type LoggerService,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -23,6 +29,8 @@ export interface TestAppDefinition {
   imports: Array<DynamicModule | Type>;
   controllers?: Type[];
   providers?: Provider[];
+  /** Where Nest and the library log; `false` (the default) keeps tests quiet. */
+  logger?: LoggerService | false;
 }
 
 /** Builds, initialises and readies a Nest app on the given adapter. The caller closes it. */
@@ -32,7 +40,7 @@ export async function createTestApp(adapter: AdapterName, definition: TestAppDef
     controllers: definition.controllers ?? [],
     providers: definition.providers ?? [],
   }).compile();
-  const app = moduleRef.createNestApplication(adapterOf(adapter), { logger: false });
+  const app = moduleRef.createNestApplication(adapterOf(adapter), { logger: definition.logger ?? false });
   await app.init();
   if (adapter === 'fastify') {
     await (app.getHttpAdapter().getInstance() as { ready(): Promise<void> }).ready();

@@ -63,3 +63,4 @@ export { SessionUnauthorizedException } from './errors/session-unauthorized.exce
 export { SessionStoreUnavailableException } from './errors/session-store-unavailable.exception.js';
 export { SessionTooLargeException } from './errors/session-too-large.exception.js';
 export { TooManySessionsException } from './errors/too-many-sessions.exception.js';
+export { SessionMovedException } from './errors/session-moved.exception.js';

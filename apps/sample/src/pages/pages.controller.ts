@@ -40,6 +40,20 @@ const ENDED_SESSION_NOTICES = new Map<SessionRejection, string>([
   ['expired', 'Your session expired. Please sign in again.'],
   ['unknown', 'You were signed out.'],
   ['not-indexed', 'You were signed out.'],
+  [
+    'ambiguous-cookie',
+    'Your browser sent two session cookies for this site, so neither is used. Clear this site’s cookies, then sign in again.',
+  ],
+]);
+
+/** Rejections whose cookie names nothing that will ever work again: the home page clears it. */
+const DEAD_COOKIE_REJECTIONS = new Set<SessionRejection>([
+  'expired',
+  'unknown',
+  'not-indexed',
+  'bad-signature',
+  'malformed-cookie',
+  'malformed-record',
 ]);
 
 /** The Devices page's messages, chosen by key like the home page's. */
@@ -81,9 +95,11 @@ export class PagesController {
     const user =
       session.isAuthenticated && session.userId !== undefined ? this.users.findById(session.userId) : undefined;
     const ended = session.rejection === undefined ? undefined : ENDED_SESSION_NOTICES.get(session.rejection);
-    // The cookie names no session: drop it (no Redis call, only a clearing Set-Cookie), so the
-    // "you were signed out" notice shows once and later requests stop presenting it.
-    if (session.rejection !== undefined) await session.destroy();
+    // The cookie names a session that ended: drop it (no Redis call, only a clearing Set-Cookie), so the
+    // "you were signed out" notice shows once and later requests stop presenting it. Never for two
+    // cookies at once (clearing ours would leave the other, maybe planted) or for an old ID that a sign-in
+    // just replaced (the browser holds the new cookie by now).
+    if (session.rejection !== undefined && DEAD_COOKIE_REJECTIONS.has(session.rejection)) await session.destroy();
     return renderHomePage({
       user,
       theme: themeOf(session.data),

@@ -4,12 +4,20 @@ export type SessionEventType =
 
 /** Why a presented cookie did not give a session (`rejected` events). */
 export type SessionRejectionReason =
-  'malformed-cookie' | 'bad-signature' | 'ambiguous-cookie' | 'unknown' | 'malformed-record' | 'not-indexed';
+  | 'malformed-cookie'
+  | 'bad-signature'
+  | 'ambiguous-cookie'
+  | 'unknown'
+  | 'malformed-record'
+  | 'not-indexed'
+  | 'rotated';
 
 /**
  * Why the session cookie a request carried gave it no session (`SessionApi.rejection`): `'expired'` (the
  * idle or absolute timeout passed), or a `SessionRejectionReason`: `'unknown'` covers a session signed out,
- * revoked or evicted elsewhere; `'not-indexed'` one missing from its user's index (refused, fail closed).
+ * revoked or evicted elsewhere; `'not-indexed'` one missing from its user's index (refused, fail closed);
+ * `'rotated'` an old ID whose session moved into someone's login moments ago (the request gets an empty
+ * session that is never stored, and the browser keeps its new cookie).
  */
 export type SessionRejection = SessionRejectionReason | 'expired';
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describeUserAgent } from './describe-user-agent.js';
+import { trustedForwardedEntry } from './forwarded-header.js';
 
 /**
  * Longest `User-Agent` kept with `device: { userAgent: 'full' }`: enough to tell devices apart (browsers
@@ -19,12 +20,12 @@ export function userAgentOf(request: IncomingMessage, recorded: true | 'full'): 
   return describeUserAgent(agent);
 }
 
-/** The client's address: the first `X-Forwarded-For` entry when a proxy is trusted, else the socket's peer. */
-export function clientIpOf(request: IncomingMessage, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const forwarded = request.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first.slice(0, 64);
-  }
+/**
+ * The client's address: the `X-Forwarded-For` entry `trustProxy` trusts (see `trustedForwardedEntry`), else
+ * the socket's peer.
+ */
+export function clientIpOf(request: IncomingMessage, trustProxy: boolean | number): string | undefined {
+  const forwarded = trustedForwardedEntry(request, 'x-forwarded-for', trustProxy);
+  if (forwarded) return forwarded.slice(0, 64);
   return request.socket?.remoteAddress;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { trustedForwardedEntry } from './forwarded-header.js';
 
 /**
  * The only file that knows Express from Fastify. Nest hands enhancers Express's `req`/`res` (Node objects
@@ -17,15 +18,12 @@ export function rawResponseOf(response: object): ServerResponse {
 }
 
 /**
- * Whether the request reached us over TLS. `X-Forwarded-Proto` (its first value) counts only when the app
- * says a proxy in front of it sets the header (S12).
+ * Whether the request reached us over TLS. `X-Forwarded-Proto` counts only when the app says a proxy in
+ * front of it sets the header (S12), and only the entry that proxy wrote (`trustedForwardedEntry`).
  */
-export function isSecureRequest(request: IncomingMessage, trustProxy: boolean): boolean {
+export function isSecureRequest(request: IncomingMessage, trustProxy: boolean | number): boolean {
   if ((request.socket as TLSSocket | undefined)?.encrypted === true) return true;
-  if (!trustProxy) return false;
-  const forwarded = request.headers['x-forwarded-proto'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim().toLowerCase();
-  return first === 'https';
+  return trustedForwardedEntry(request, 'x-forwarded-proto', trustProxy)?.toLowerCase() === 'https';
 }
 
 interface FastifyReplyLike {

@@ -67,7 +67,8 @@ export interface DeviceRecordingOptions {
    */
   userAgent?: boolean | 'full';
   /**
-   * Record the client's IP address (the first `X-Forwarded-For` entry with `trustProxy`, else the socket's).
+   * Record the client's IP address: the socket's peer, or with `trustProxy` an `X-Forwarded-For` entry
+   * (see `trustProxy` for which one).
    * @default true
    */
   ip?: boolean;
@@ -133,8 +134,16 @@ export interface RedisSessionModuleOptions {
    */
   absoluteTimeout?: number;
   /**
+   * A session that nobody signed in to (a visitor's cart, a CSRF token) unused for this long expires. It
+   * bounds what cookie-less clients can make Redis keep: each anonymous session that holds data is a
+   * record of about 100–300 bytes, kept this long after its last use. At most `idleTimeout`; set it to
+   * `idleTimeout` to keep anonymous sessions as long as signed-in ones.
+   * @default 300_000 (5 minutes), or `idleTimeout` when that is shorter
+   */
+  anonymousIdleTimeout?: number;
+  /**
    * A request that changes nothing refreshes the idle timer only when the last refresh is older than this,
-   * so most reads cost no write.
+   * so most reads cost no write. Anonymous sessions use the same fraction of `anonymousIdleTimeout`.
    * @default idleTimeout / 10
    */
   touchAfter?: number;
@@ -146,10 +155,17 @@ export interface RedisSessionModuleOptions {
   /** Cookie attributes. */
   cookie?: SessionCookieOptions;
   /**
-   * Trust `X-Forwarded-Proto` to decide whether a request is secure (set it behind a TLS-terminating proxy).
+   * Trust the `X-Forwarded-Proto` and `X-Forwarded-For` headers a proxy in front of the app sets (behind
+   * a TLS-terminating proxy or load balancer), to tell HTTPS requests and the client's IP address.
+   * - `false`: trust neither; the socket decides.
+   * - a number `n`: exactly `n` proxies of yours stand in front of the app; each appends to the headers, so
+   *   the entry `n` from the right is the one your outermost proxy wrote: what the client sent before it
+   *   cannot be chosen. Prefer this.
+   * - `true`: trust every proxy and take the left-most entry, which is whatever the client sent when your
+   *   proxy appends rather than replaces: a client can then choose the IP address recorded for its device.
    * @default false
    */
-  trustProxy?: boolean;
+  trustProxy?: boolean | number;
   /**
    * Largest serialized session (field names and JSON values, in bytes). A save over it fails with
    * `SessionTooLargeException` and leaves the stored session unchanged.
@@ -174,10 +190,13 @@ export interface RedisSessionModuleOptions {
   waitForReplicas?: number | false;
   /**
    * After `login()` or `regenerate()` moves a session to a new ID, requests already in flight with the old
-   * cookie are forwarded to the new session for this long, instead of starting an empty session whose
-   * cookie would overwrite the new one in the browser. They see and change the new session's data but never
-   * set or clear the cookie, and they are signed in only if the old session already belonged to the same
-   * user (so an old, possibly planted, ID never gains a login). `0` turns forwarding off.
+   * cookie are told so for this long, instead of starting an empty session whose cookie would overwrite
+   * the new one in the browser. None of them ever sets or clears the cookie. When the session stayed with
+   * the same owner (a `regenerate()`, or the same user signing in again) they are forwarded: they read and
+   * write the new session, signed in as before, but cannot rotate or end it (`SessionMovedException`,
+   * 409). When it moved into someone's login (from an anonymous session, or another user's) they get an
+   * empty session that is never stored: an old, possibly planted, ID never sees or changes the login.
+   * `0` turns this off: requests with the old cookie then find no session at all.
    * @default 5_000
    */
   rotationGracePeriod?: number;

@@ -37,8 +37,10 @@ describe('resolveSessionOptions', () => {
         store: 'redis',
         secrets: [SECRET],
         idleTimeout: 30 * 60_000,
+        anonymousIdleTimeout: 5 * 60_000,
         absoluteTimeout: 12 * 60 * 60_000,
         touchAfter: 3 * 60_000,
+        anonymousTouchAfter: 30_000,
         keyPrefix: 'sess:',
         cookie: {
           secureName: '__Host-sid',
@@ -62,6 +64,23 @@ describe('resolveSessionOptions', () => {
         waitForReplicas: false,
         device: { userAgent: true, ip: true },
       });
+    });
+
+    it('defaults anonymousIdleTimeout to five minutes, or idleTimeout when that is shorter', () => {
+      expect(resolveSessionOptions(withOptions({ idleTimeout: 60_000 })).anonymousIdleTimeout).toBe(60_000);
+      expect(resolveSessionOptions(withOptions({ idleTimeout: 3_600_000 })).anonymousIdleTimeout).toBe(300_000);
+      expect(resolveSessionOptions(withOptions({ anonymousIdleTimeout: 10_000 })).anonymousIdleTimeout).toBe(10_000);
+    });
+
+    it('refreshes anonymous sessions at the same fraction of their idle timeout', () => {
+      const resolved = resolveSessionOptions(
+        withOptions({ idleTimeout: 100_000, touchAfter: 20_000, anonymousIdleTimeout: 10_000 }),
+      );
+      expect(resolved.anonymousTouchAfter).toBe(2_000);
+    });
+
+    it('takes a number of trusted proxies for trustProxy', () => {
+      expect(resolveSessionOptions(withOptions({ trustProxy: 2 })).trustProxy).toBe(2);
     });
 
     it('defaults touchAfter to a tenth of idleTimeout, rounded down', () => {
@@ -247,6 +266,12 @@ describe('resolveSessionOptions', () => {
       ]);
     });
 
+    it('reports anonymousIdleTimeout above idleTimeout', () => {
+      expect(problemsOf(withOptions({ idleTimeout: 60_000, anonymousIdleTimeout: 60_001 }))).toEqual([
+        'anonymousIdleTimeout: got 60001, needs at most idleTimeout (60000)',
+      ]);
+    });
+
     it('accepts touchAfter just below idleTimeout', () => {
       expect(resolveSessionOptions(withOptions({ idleTimeout: 5_000, touchAfter: 4_999 })).touchAfter).toBe(4_999);
     });
@@ -371,7 +396,13 @@ describe('resolveSessionOptions', () => {
         'http://localhost:6379',
         'redis: got "http://localhost:6379", needs a redis:// or rediss:// URL, ioredis options or an ioredis client',
       ],
-      ['trustProxy', 'yes', 'trustProxy: got "yes", needs true or false'],
+      [
+        'trustProxy',
+        'yes',
+        'trustProxy: got "yes", needs true, false, or the number of proxies in front of the app (1 to 32)',
+      ],
+      ['trustProxy', 0, 'trustProxy: got 0, needs true, false, or the number of proxies in front of the app (1 to 32)'],
+      ['anonymousIdleTimeout', 10, 'anonymousIdleTimeout: got 10, needs at least 1000 (one second)'],
       ['globalInterceptor', 1, 'globalInterceptor: got 1, needs true or false'],
     ])('reports %s = %j', (option, value, line) => {
       expect(problemsOf(withOptions({ [option]: value }))).toEqual([line]);

@@ -79,6 +79,16 @@ function contradictions(
       `cookie.sameSite: got 'none', needs cookie.secure: true (browsers drop SameSite=None cookies that are not Secure)`,
     );
   }
+  if (
+    options.anonymousIdleTimeout !== undefined &&
+    !invalid.has('anonymousIdleTimeout') &&
+    !invalid.has('idleTimeout') &&
+    options.anonymousIdleTimeout > idleTimeout
+  ) {
+    problems.push(
+      `anonymousIdleTimeout: got ${options.anonymousIdleTimeout}, needs at most idleTimeout (${idleTimeout})`,
+    );
+  }
   if (!invalid.has('touchAfter') && !invalid.has('idleTimeout') && touchAfter >= idleTimeout) {
     problems.push(
       `touchAfter: got ${touchAfter}, needs to be below idleTimeout (${idleTimeout}) or sessions would expire while in use`,
@@ -107,6 +117,7 @@ export function resolveSessionOptions(raw: RedisSessionModuleOptions | undefined
   }
   const idleTimeout = raw.idleTimeout ?? SESSION_DEFAULTS.idleTimeout;
   const touchAfter = raw.touchAfter ?? Math.floor(idleTimeout / SESSION_DEFAULTS.touchAfterDivisor);
+  const anonymousIdleTimeout = raw.anonymousIdleTimeout ?? Math.min(SESSION_DEFAULTS.anonymousIdleTimeout, idleTimeout);
   const invalid = new Set(problems.map((line) => line.slice(0, line.indexOf(':'))));
   problems.push(...contradictions(raw, touchAfter, idleTimeout, invalid));
   if (problems.length > 0) throw new SessionConfigurationError(problems);
@@ -119,8 +130,11 @@ export function resolveSessionOptions(raw: RedisSessionModuleOptions | undefined
     store: raw.store ?? SESSION_DEFAULTS.store,
     secrets: Object.freeze([...raw.secrets]),
     idleTimeout,
+    anonymousIdleTimeout,
     absoluteTimeout: raw.absoluteTimeout ?? SESSION_DEFAULTS.absoluteTimeout,
     touchAfter,
+    // The same fraction of the shorter timeout: a session that idles out sooner is refreshed sooner.
+    anonymousTouchAfter: Math.floor((touchAfter * anonymousIdleTimeout) / idleTimeout),
     keyPrefix: raw.keyPrefix ?? SESSION_DEFAULTS.keyPrefix,
     cookie: Object.freeze({
       secureName:

@@ -25,11 +25,16 @@ export interface ResolvedSessionOptions {
   readonly store: SessionStoreKind;
   readonly secrets: readonly string[];
   readonly idleTimeout: number;
+  /** Idle timeout of a session nobody signed in to; at most `idleTimeout`. */
+  readonly anonymousIdleTimeout: number;
   readonly absoluteTimeout: number;
   readonly touchAfter: number;
+  /** `touchAfter` for anonymous sessions: the same fraction of `anonymousIdleTimeout`. */
+  readonly anonymousTouchAfter: number;
   readonly keyPrefix: string;
   readonly cookie: ResolvedCookieOptions;
-  readonly trustProxy: boolean;
+  /** `false`, `true` (every proxy), or how many proxies stand in front of the app. */
+  readonly trustProxy: boolean | number;
   readonly maxSessionBytes: number;
   readonly commandTimeout: number;
   /** Replicas that must acknowledge a login or logout (`WAIT`); `false`: do not wait. */

@@ -3,6 +3,7 @@ export const SESSION_DEFAULTS = {
   redisUrl: 'redis://127.0.0.1:6379',
   store: 'redis',
   idleTimeout: 30 * 60_000,
+  anonymousIdleTimeout: 5 * 60_000,
   absoluteTimeout: 12 * 60 * 60_000,
   /** touchAfter defaults to idleTimeout divided by this. */
   touchAfterDivisor: 10,

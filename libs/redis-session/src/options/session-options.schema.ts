@@ -137,6 +137,12 @@ export class SessionOptionsSchema {
   @IsOptional()
   @IsInt(needs('a whole number of milliseconds'))
   @Min(1_000, needs('at least 1000 (one second)'))
+  @Max(MAX_TIMER, needs(`at most ${MAX_TIMER}`))
+  anonymousIdleTimeout?: number;
+
+  @IsOptional()
+  @IsInt(needs('a whole number of milliseconds'))
+  @Min(1_000, needs('at least 1000 (one second)'))
   @Max(ONE_YEAR, needs(`at most ${ONE_YEAR} (a year)`))
   absoluteTimeout?: number;
 
@@ -162,8 +168,17 @@ export class SessionOptionsSchema {
   cookie?: object;
 
   @IsOptional()
-  @IsBoolean(needs('true or false'))
-  trustProxy?: boolean;
+  @ValidateBy(
+    {
+      name: 'isProxyTrust',
+      validator: {
+        validate: (v: unknown) =>
+          typeof v === 'boolean' || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 32),
+      },
+    },
+    needs('true, false, or the number of proxies in front of the app (1 to 32)'),
+  )
+  trustProxy?: boolean | number;
 
   @IsOptional()
   @IsInt(needs('a whole number of bytes'))

@@ -5,15 +5,26 @@ import type { SessionEvents } from '../events/session-events.js';
 import type { SessionRejection, SessionRejectionReason } from '../events/session-event.interface.js';
 import { TooManySessionsException } from '../errors/too-many-sessions.exception.js';
 import { clientIpOf, userAgentOf } from '../http/client-address.js';
+import { SessionMovedException } from '../errors/session-moved.exception.js';
 import { SessionStoreUnavailableException } from '../errors/session-store-unavailable.exception.js';
 import { SessionTooLargeException } from '../errors/session-too-large.exception.js';
+import { SessionUnauthorizedException } from '../errors/session-unauthorized.exception.js';
 import { appendSetCookie, headersSent, isSecureRequest } from '../http/http-adapter.js';
 import { readCookieValues } from '../http/cookie-header.js';
 import { serializeSetCookie, type CookieDirective } from '../http/set-cookie.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
-import type { NewSessionRecord, SessionDevice, SessionRecord } from '../store/session-record.js';
+import { dataBytesOf } from '../store/record-fields.js';
+import {
+  forwardKeepsOwner,
+  type NewSessionRecord,
+  type SessionDevice,
+  type SessionRecord,
+  type UpdateResult,
+} from '../store/session-record.js';
 import type { SessionRepository } from '../store/session.repository.js';
+import { mergeConcurrentChanges } from './concurrent-changes.js';
 import { decodeValue, encodeValue } from './session-data.codec.js';
+import { expiresAtOf } from './session-liveness.js';
 import { SessionHandle } from './session-handle.js';
 import { generateSessionId, isWellFormedId, publicIdOf, type CookieSigner } from './session-id.js';
 import type { VerifiedCookie, VerifiedCookies } from './verified-cookies.js';
@@ -38,6 +49,24 @@ export interface LoginOptions {
 
 const logger = new Logger('RedisSession');
 
+/** What a request whose session was signed out while it ran gets from a login or regenerate (401). */
+const SESSION_ENDED = 'Your session ended while this request ran; please sign in again';
+
+/**
+ * What a request's session is to the store:
+ * - `'new'`: nothing stored under this request's ID yet; the first save with data creates it.
+ * - `'own'`: the record the request's cookie names.
+ * - `'forwarded'`: the cookie named a session that a rotation (regenerate, or the same user signing in
+ *   again) moved to a new ID moments ago; the request reads and writes the new record, signed in as
+ *   before, but never rotates or ends it and never touches the cookie.
+ * - `'moved'`: the cookie named a session that moved into someone's login (from an anonymous session or
+ *   another user's), or a save found it so: the request sees an empty session, and nothing it does is
+ *   stored; it never touches the cookie.
+ * - `'ended'`: a save found the record gone (logged out, revoked or expired elsewhere): nothing more is
+ *   stored, a rotation fails closed.
+ */
+type SessionMode = 'new' | 'own' | 'forwarded' | 'moved' | 'ended';
+
 /**
  * Everything one request knows about its session: the identity from the cookie, the record as loaded,
  * the data the handler sees, and what the response must do with the cookie. Created on first use by the
@@ -47,10 +76,8 @@ export class SessionContext {
   /** The raw ID. Only ever in the cookie; never logged, never in the store. */
   private id: string | undefined;
   private publicIdValue: string | undefined;
-  /** A record exists in the store under `publicIdValue` (as far as this request knows). */
-  private stored = false;
-  /** A save found the record gone (logout or revoke elsewhere): this request must not recreate it. */
-  private gone = false;
+  /** What this request's session is to the store (see `SessionMode`). */
+  private mode: SessionMode = 'new';
   private createdAtValue = 0;
   private lastSeenAtValue = 0;
   private deadline = 0;
@@ -65,12 +92,6 @@ export class SessionContext {
   private cookieDirective: CookieDirective | undefined;
   private loading: Promise<SessionHandle> | undefined;
   private handleValue: SessionHandle | undefined;
-  /**
-   * Set when the cookie named a session that moved to a new ID moments ago (login, regenerate) and this
-   * request was forwarded to it: `'as-owner'` when the old session already belonged to the same user,
-   * `'as-guest'` otherwise (data only, not signed in). Forwarded requests never touch the cookie.
-   */
-  private forwarded: 'as-owner' | 'as-guest' | undefined;
   /** Why the cookie the request carried did not give a session, if it did not. */
   rejection: SessionRejection | undefined;
   /** Whether the request came over TLS (or a trusted proxy said so). */
@@ -102,19 +123,27 @@ export class SessionContext {
 
   private async loadOnce(): Promise<SessionHandle> {
     const cookie = this.idFromCookie();
-    if (cookie === undefined || !(await this.loadStored(cookie))) this.startFresh();
+    if (cookie !== undefined) await this.loadStored(cookie);
+    if (this.mode === 'new') this.startFresh();
     return this.createHandle();
   }
 
   /**
-   * Loads the session the cookie names, following a rotation tombstone once (see `rotationGracePeriod`).
-   * Resolves whether it found a usable session; records why not otherwise.
+   * Loads the session the cookie names, following a rotation tombstone once when the session stayed with
+   * its owner (see `rotationGracePeriod`). Sets the mode; records why there is no session otherwise.
    */
-  private async loadStored({ id, publicId }: VerifiedCookie): Promise<boolean> {
+  private async loadStored({ id, publicId }: VerifiedCookie): Promise<void> {
     const { repository } = this.runtime;
     let result = await this.store(() => repository.load(publicId));
     const forward = result.forward;
     if (forward !== undefined) {
+      if (!forwardKeepsOwner(forward)) {
+        // The old ID moved into someone's login: it may have been planted. Nothing of that login is read.
+        this.startFresh();
+        this.mode = 'moved';
+        this.reject('rotated', publicId);
+        return;
+      }
       result = await this.store(() => repository.load(forward.to));
       // A tombstone is followed once: a chain of them is no session.
       if (result.forward !== undefined) result = { missing: 'unknown' };
@@ -123,25 +152,24 @@ export class SessionContext {
     if (result.record) {
       const { record } = result;
       // A forwarded request has no raw ID for the new session: it can never set that session's cookie.
-      if (!this.adopt(forward ? undefined : id, loadedId, record)) {
+      if (!this.takeRecord(forward ? undefined : id, loadedId, record)) {
         this.reject('malformed-record', loadedId);
-        return false;
+        this.mode = 'new';
+        return;
       }
+      this.mode = forward ? 'forwarded' : 'own';
       if (record.touched && record.userId !== undefined && !(await this.stillIndexed())) {
         this.reject('not-indexed', loadedId, record.userId);
         await this.store(() => repository.delete(loadedId));
-        return false;
+        this.mode = 'new';
       }
-      if (forward !== undefined) {
-        this.forwarded = forward.formerUserId === record.userId ? 'as-owner' : 'as-guest';
-        // A login is never extended to an old ID: it only carries over when the old session was already
-        // this user's (a regenerate, or signing in again).
-        if (this.forwarded === 'as-guest') {
-          this.userIdValue = undefined;
-          this.authenticatedAtValue = undefined;
-        }
-      }
-      return true;
+      return;
+    }
+    if (forward !== undefined) {
+      // The new session is gone (or not written yet): an empty session that sets no cookie, so the
+      // browser keeps whatever cookie the rotating request gave it.
+      this.startFresh();
+      this.mode = 'moved';
     }
     if (result.missing === 'expired') {
       this.rejection = 'expired';
@@ -154,7 +182,6 @@ export class SessionContext {
     } else {
       this.reject(result.missing === 'malformed' ? 'malformed-record' : 'unknown', loadedId);
     }
-    return false;
   }
 
   /**
@@ -199,7 +226,7 @@ export class SessionContext {
   }
 
   /** Takes a loaded record as this request's session; `false` when its data does not parse (S25, S31). */
-  private adopt(id: string | undefined, publicId: string, record: SessionRecord): boolean {
+  private takeRecord(id: string | undefined, publicId: string, record: SessionRecord): boolean {
     const data: Record<string, unknown> = {};
     for (const [key, json] of record.fields) {
       const decoded = decodeValue(json);
@@ -208,10 +235,7 @@ export class SessionContext {
     }
     this.id = id;
     this.publicIdValue = publicId;
-    this.stored = true;
-    this.createdAtValue = record.createdAt;
-    this.lastSeenAtValue = record.lastSeenAt;
-    this.deadline = record.deadline;
+    this.setTimes(record);
     this.userIdValue = record.userId;
     this.authenticatedAtValue = record.authenticatedAt;
     this.device = record.device;
@@ -223,15 +247,19 @@ export class SessionContext {
     return true;
   }
 
+  private setTimes(times: { createdAt: number; lastSeenAt: number; deadline: number }): void {
+    this.createdAtValue = times.createdAt;
+    this.lastSeenAtValue = times.lastSeenAt;
+    this.deadline = times.deadline;
+  }
+
   /** Becomes a new, empty, anonymous session that exists nowhere until it holds data. */
   private startFresh(): void {
     const now = this.runtime.clock();
     this.id = undefined;
     this.publicIdValue = undefined;
-    this.stored = false;
-    this.createdAtValue = now;
-    this.lastSeenAtValue = now;
-    this.deadline = now + this.runtime.options.absoluteTimeout;
+    this.mode = 'new';
+    this.setTimes({ createdAt: now, lastSeenAt: now, deadline: now + this.runtime.options.absoluteTimeout });
     this.userIdValue = undefined;
     this.authenticatedAtValue = undefined;
     this.device = {};
@@ -263,7 +291,7 @@ export class SessionContext {
   }
 
   get isNew(): boolean {
-    return !this.stored;
+    return this.mode !== 'own' && this.mode !== 'forwarded';
   }
 
   get userId(): string | undefined {
@@ -279,11 +307,24 @@ export class SessionContext {
   }
 
   get expiresAt(): number {
-    return Math.min(this.lastSeenAtValue + this.runtime.options.idleTimeout, this.deadline);
+    return expiresAtOf(
+      { lastSeenAt: this.lastSeenAtValue, deadline: this.deadline, userId: this.userIdValue },
+      this.runtime.options,
+    );
   }
 
   get authenticatedAt(): number | undefined {
     return this.authenticatedAtValue;
+  }
+
+  /**
+   * Only the holder of the session's current ID may rotate or end it (login, regenerate, logout,
+   * destroy): a request that came with an ID a rotation retired, or that found at save that its session
+   * moved, gets `SessionMovedException` (409); one whose session was signed out meanwhile gets 401.
+   */
+  private ensureCurrentHolder(): void {
+    if (this.mode === 'forwarded' || this.mode === 'moved') throw new SessionMovedException();
+    if (this.mode === 'ended') throw new SessionUnauthorizedException(SESSION_ENDED);
   }
 
   /** See `SessionApi.login`. */
@@ -291,20 +332,18 @@ export class SessionContext {
     if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
       throw new TypeError('login(userId): userId must be a non-empty string of at most 256 characters');
     }
-    this.detachGuest();
+    this.ensureCurrentHolder();
     const target = this.data;
     if (data !== undefined) {
       for (const key of Object.keys(data)) {
         if (key !== '__proto__') target[key] = (data as Record<string, unknown>)[key];
       }
     }
-    const fields = this.encodeAll();
-    const { maxSessionsPerUser } = this.runtime.options;
-    // Members whose records are gone must not count against the limit (or be chosen for eviction).
-    if (maxSessionsPerUser > 0) await this.store(() => this.runtime.repository.liveSessions(userId));
+    const own = this.encodeAll();
+    const previous = this.mode === 'own' ? this.publicIdValue : undefined;
+    await this.enforceLimitBeforeLogin(userId);
     // A login starts a new session: new ID, new absolute lifetime, new authentication time.
-    const previous = this.stored ? this.publicIdValue : undefined;
-    await this.rotate({ fields, userId, device: this.deviceFacts(options) });
+    await this.rotate({ fields: own, userId, device: this.deviceFacts(options) });
     this.runtime.events.emit({
       type: 'authenticated',
       publicId: this.publicIdValue,
@@ -312,6 +351,21 @@ export class SessionContext {
       reason: undefined,
       previousPublicId: previous,
     });
+  }
+
+  /**
+   * With `maxSessionsPerUser`: prunes the user's index of sessions that are gone (they must not count, or
+   * be chosen for eviction), and under `onSessionLimit: 'reject'` refuses a login over the limit before
+   * anything is written. (The limit itself is enforced atomically when the new session is indexed.)
+   */
+  private async enforceLimitBeforeLogin(userId: string): Promise<void> {
+    const { maxSessionsPerUser, onSessionLimit } = this.runtime.options;
+    if (maxSessionsPerUser === 0) return;
+    const live = await this.store(() => this.runtime.repository.liveSessions(userId));
+    const replacesOwn = this.mode === 'own' && this.userIdValue === userId;
+    if (onSessionLimit === 'reject' && !replacesOwn && live.length >= maxSessionsPerUser) {
+      throw new TooManySessionsException(maxSessionsPerUser);
+    }
   }
 
   /** What the app chose to record about the device at login. */
@@ -324,21 +378,10 @@ export class SessionContext {
     };
   }
 
-  /**
-   * A request forwarded as a guest (its old ID now leads to someone's new login) must not act on that
-   * login: a `login()` or `regenerate()` from it starts from a new, empty session instead of retiring the
-   * session it was forwarded to or carrying its data away.
-   */
-  private detachGuest(): void {
-    if (this.forwarded !== 'as-guest') return;
-    this.forwarded = undefined;
-    this.startFresh();
-  }
-
   /** See `SessionApi.regenerate`. */
   async regenerate(): Promise<void> {
-    this.detachGuest();
-    if (!this.stored) {
+    this.ensureCurrentHolder();
+    if (this.mode === 'new') {
       // Nothing stored yet: forgetting the ID is enough; a new one is drawn when needed.
       this.id = undefined;
       this.publicIdValue = undefined;
@@ -346,7 +389,8 @@ export class SessionContext {
     }
     const previous = this.publicIdValue;
     await this.rotate({
-      fields: this.encodeAll(),
+      // Data the handler never looked at is carried as stored, byte for byte.
+      fields: this.dataExposed ? this.encodeAll() : this.baseline,
       createdAt: this.createdAtValue,
       deadline: this.deadline,
       userId: this.userIdValue,
@@ -364,31 +408,28 @@ export class SessionContext {
 
   /** See `SessionApi.logout` / `SessionApi.destroy`. */
   async destroy(reason: 'logout' | 'destroy'): Promise<void> {
+    if (this.mode === 'forwarded' || this.mode === 'moved') throw new SessionMovedException();
     const publicId = this.publicIdValue;
     const userId = this.userIdValue;
-    if (this.forwarded !== undefined) {
-      const asGuest = this.forwarded === 'as-guest';
-      this.forwarded = undefined;
-      if (asGuest) {
-        // The session is someone's new login, not this request's to end; the browser's cookie is left alone.
-        this.startFresh();
-        this.dataExposed = false;
-        return;
-      }
-    }
-    if (this.stored && publicId !== undefined) {
+    if (this.mode === 'own' && publicId !== undefined) {
       const { repository } = this.runtime;
-      await this.store(() =>
-        Promise.all([
-          repository.delete(publicId),
-          userId === undefined ? undefined : repository.indexRemove(userId, [publicId]),
-        ]),
-      );
+      const ended = await this.store(() => repository.end(publicId));
+      if (typeof ended === 'object') {
+        // Another request rotated the session while this one ran: its new ID is not this request's to end.
+        this.mode = 'moved';
+        throw new SessionMovedException();
+      }
+      // Unindexed after the record is gone, never before: a rotation in flight then either found the
+      // record gone, or finished and was ended above as the session it moved.
+      if (userId !== undefined) await this.store(() => repository.indexRemove(userId, [publicId]));
       logger.debug(`session ${publicId} ended (${reason})`);
-      this.runtime.events.emit({ type: 'destroyed', publicId, userId, reason });
+      if (ended === 'ended') this.runtime.events.emit({ type: 'destroyed', publicId, userId, reason });
     }
+    // With two valid copies of our cookie, a clearing Set-Cookie would delete the host-only one and leave
+    // the other, possibly tossed by a sibling subdomain, to sign the browser in as someone else: clear none.
     const hadCookie =
-      this.request.headers.cookie?.includes(this.cookieName) === true || this.cookieDirective?.kind === 'set';
+      this.rejection !== 'ambiguous-cookie' &&
+      (this.request.headers.cookie?.includes(this.cookieName) === true || this.cookieDirective?.kind === 'set');
     this.startFresh();
     this.dataExposed = false;
     this.cookieDirective = hadCookie ? { kind: 'clear' } : undefined;
@@ -405,47 +446,65 @@ export class SessionContext {
    * removals. A new session is created only once it holds data. Nothing is sent when nothing changed.
    */
   async commit(): Promise<void> {
-    if (!this.dataExposed || this.gone) return;
-    if (!this.stored) {
+    if (!this.dataExposed) return;
+    if (this.mode === 'moved' || this.mode === 'ended') {
+      if (this.hasChanges()) logger.debug('changes of a session that moved or ended were dropped');
+      return;
+    }
+    if (this.mode === 'new') {
       if (Object.keys(this.dataValue).length === 0) return;
-      await this.createWith(this.encodeAll());
+      const fields = this.encodeAll();
+      this.ensureWithinLimit(fields, new Map());
+      await this.createWith(fields);
       return;
     }
     const set = new Map<string, string>();
     const remove: string[] = [];
-    const current = new Map<string, string>();
-    for (const key of this.dataKeys()) {
-      const json = encodeValue(key, this.dataValue[key]);
-      if (json === undefined) continue;
-      current.set(key, json);
-      if (this.baseline.get(key) !== json) set.set(key, json);
-    }
+    const current = this.encodeAll();
+    for (const [key, json] of current) if (this.baseline.get(key) !== json) set.set(key, json);
     for (const key of this.baseline.keys()) if (!current.has(key)) remove.push(key);
     if (set.size === 0 && remove.length === 0) return;
-    this.checkSize(current);
-    const publicId = this.publicId;
     const { repository } = this.runtime;
-    let result = await this.store(() => repository.update(publicId, { set, remove }));
-    const forwardTo = result.written ? undefined : result.forwardTo;
-    if (forwardTo !== undefined) {
-      // The session moved to a new ID (a login or regenerate) after this request loaded it: its changes
-      // belong there. The cookie stays as it is; the response of the rotating request carries the new one.
-      result = await this.store(() => repository.update(forwardTo, { set, remove }));
+    const changes = { set, remove };
+    let target = this.publicIdValue!;
+    let result: UpdateResult = await this.store(() => repository.update(target, changes));
+    const forward = result.written ? undefined : result.forward;
+    if (forward !== undefined) {
+      // The session moved to a new ID (a login or regenerate) after this request loaded it. Its changes
+      // follow only when the session stayed with its owner; a move into someone's login is a boundary.
+      if (!forwardKeepsOwner(forward) || forward.userId !== this.userIdValue) {
+        this.mode = 'moved';
+        logger.debug(`session ${target} moved into another login; changes dropped`);
+        return;
+      }
+      target = forward.to;
+      result = await this.store(() => repository.update(target, changes));
       if (result.written) {
-        this.publicIdValue = forwardTo;
-        // From here this request only adds to the new session; it cannot end it or hand out its cookie.
-        this.forwarded = 'as-guest';
+        this.publicIdValue = target;
+        this.id = undefined;
+        // From here this request only adds to the new session; it cannot rotate or end it.
+        this.mode = 'forwarded';
       }
     }
     if (!result.written) {
+      if (result.tooLarge !== undefined) {
+        throw new SessionTooLargeException(result.tooLarge, this.runtime.options.maxSessionBytes);
+      }
       // Logged out, revoked or expired while this request ran: never bring it back (S23).
-      this.gone = true;
-      this.stored = false;
-      logger.debug(`session ${publicId} was gone at save; changes dropped`);
+      this.mode = 'ended';
+      logger.debug(`session ${target} was gone at save; changes dropped`);
       return;
     }
     this.baseline = current;
     this.lastSeenAtValue = this.runtime.clock();
+  }
+
+  /** Whether the data differs from what was loaded or last written. */
+  private hasChanges(): boolean {
+    const current = this.encodeAll();
+    if (current.size !== this.baseline.size) return true;
+    for (const [key, json] of current) if (this.baseline.get(key) !== json) return true;
+    return false;
   }
 
   /** Sets or clears the cookie on the response, if this request changed it. */
@@ -488,22 +547,27 @@ export class SessionContext {
     return keys.includes('__proto__') ? keys.filter((key) => key !== '__proto__') : keys;
   }
 
-  /** Every data key as JSON, checked against the size limit. */
+  /** Every data key as JSON. */
   private encodeAll(): Map<string, string> {
     const fields = new Map<string, string>();
     for (const key of this.dataKeys()) {
       const json = encodeValue(key, this.dataValue[key]);
       if (json !== undefined) fields.set(key, json);
     }
-    this.checkSize(fields);
     return fields;
   }
 
-  private checkSize(fields: ReadonlyMap<string, string>): void {
-    let size = 0;
-    for (const [key, json] of fields) size += Buffer.byteLength(key) + Buffer.byteLength(json);
-    if (size > this.runtime.options.maxSessionBytes) {
-      throw new SessionTooLargeException(size, this.runtime.options.maxSessionBytes);
+  /**
+   * Refuses data over `maxSessionBytes` that grew past it from `before` (413), before anything is written.
+   * Data that was already over the limit (the limit was lowered) and did not grow passes, so a session
+   * can always be shrunk back under it. A save of an existing record is checked in the store instead,
+   * against what the record holds then (update-session.lua).
+   */
+  private ensureWithinLimit(fields: ReadonlyMap<string, string>, before: ReadonlyMap<string, string>): void {
+    const size = dataBytesOf(fields);
+    const { maxSessionBytes } = this.runtime.options;
+    if (size > maxSessionBytes && size > dataBytesOf(before)) {
+      throw new SessionTooLargeException(size, maxSessionBytes);
     }
   }
 
@@ -512,100 +576,89 @@ export class SessionContext {
     const publicId = this.publicId;
     const times = await this.store(() => this.runtime.repository.create(publicId, { fields }));
     if (times === undefined) throw new SessionStoreUnavailableException(new Error('session ID collision'));
-    this.stored = true;
-    this.createdAtValue = times.createdAt;
-    this.lastSeenAtValue = times.lastSeenAt;
-    this.deadline = times.deadline;
+    this.mode = 'own';
+    this.setTimes(times);
     this.baseline = fields;
     this.cookieDirective = { kind: 'set', value: this.runtime.signer.sign(this.id!), maxAgeMs: undefined };
     this.runtime.events.emit({ type: 'created', publicId, userId: undefined, reason: undefined });
   }
 
   /**
-   * Moves the session to a new ID. Order matters, and every step touches one key (one cluster slot):
-   * 1. the new record is written ("must not exist");
-   * 2. a signed-in session is added to its user's index, where the per-user limit is enforced atomically
-   *    (refused: the new record is deleted and the old session stays as it was);
-   * 3. sessions the limit evicted are deleted;
-   * 4. the old record is deleted and dropped from its user's index.
-   * A failure at any step leaves no signed-in session that the index does not know (S17, S26).
+   * Moves the session to a new ID. Every step touches one key (one cluster slot), in this order:
+   * 1. the old record is retired (retire-session.lua): the gate. Gone (logged out, revoked, expired,
+   *    evicted) → 401; already moved by another rotation → 409. Either way nothing was written.
+   * 2. the new record is written ("must not exist") from the old record's last data, with this request's
+   *    own changes on top: writes other requests made meanwhile are kept;
+   * 3. a signed-in session is indexed under the per-user limit; a same-user rotation swaps the old member
+   *    for the new one only while the old one is still indexed, so a "sign out everywhere" in between
+   *    makes the rotation fail closed (the new record is deleted);
+   * 4. sessions the limit evicted are deleted; a change of user drops the old member from its index.
+   * A failure at any step leaves no signed-in session that the index does not know (S17, S26), and never
+   * a new session for an old one that was signed out.
    */
   private async rotate(next: NewSessionRecord): Promise<void> {
     const { repository, options } = this.runtime;
-    const previous = this.stored ? this.publicIdValue : undefined;
+    const previous = this.mode === 'own' ? this.publicIdValue : undefined;
     const previousUser = this.userIdValue;
+    this.ensureWithinLimit(next.fields, this.baseline);
     const id = generateSessionId();
     const publicId = publicIdOf(id);
-    const times = await this.store(() => repository.create(publicId, next));
-    if (times === undefined) throw new SessionStoreUnavailableException(new Error('session ID collision'));
-    if (next.userId !== undefined)
-      await this.index(next.userId, publicId, times.deadline, previousUser === next.userId ? previous : undefined);
-    let carried: ReadonlyMap<string, string | undefined> = new Map();
+    let fields = next.fields;
     if (previous !== undefined) {
-      const dropFromIndex = previousUser !== undefined && previousUser !== next.userId;
-      const [last] = await this.store(() =>
-        Promise.all([
-          repository.retire(previous, publicId, options.rotationGracePeriod),
-          dropFromIndex ? repository.indexRemove(previousUser, [previous]) : undefined,
-        ]),
+      const retired = await this.store(() =>
+        repository.retire(previous, publicId, next.userId, options.rotationGracePeriod),
       );
-      if (last !== undefined) carried = await this.carryOver(publicId, last, next.fields);
+      if (!retired.retired) this.refuseRotation(retired.movedTo !== undefined);
+      fields = mergeConcurrentChanges(this.baseline, next.fields, retired.fields);
+    }
+    const times = await this.store(() => repository.create(publicId, { ...next, fields }));
+    if (times === undefined) {
+      // The deadline a regenerate keeps passed in between (or, once in 2^128, the ID exists): nothing new.
+      if (previous !== undefined) this.refuseRotation(false);
+      throw new SessionStoreUnavailableException(new Error('session ID collision'));
+    }
+    if (next.userId !== undefined) {
+      const replaces = previousUser === next.userId ? previous : undefined;
+      await this.index(next.userId, publicId, times.deadline, replaces);
+    }
+    if (previous !== undefined && previousUser !== undefined && previousUser !== next.userId) {
+      await this.store(() => repository.indexRemove(previousUser, [previous]));
     }
     this.id = id;
     this.publicIdValue = publicId;
-    this.stored = true;
-    this.gone = false;
-    this.createdAtValue = times.createdAt;
-    this.lastSeenAtValue = times.lastSeenAt;
-    this.deadline = times.deadline;
+    this.mode = 'own';
+    this.setTimes(times);
     this.userIdValue = next.userId;
     this.authenticatedAtValue = times.authenticatedAt;
     this.device = next.device ?? {};
-    const baseline = new Map(next.fields);
-    for (const [key, json] of carried) {
-      if (json === undefined) baseline.delete(key);
-      else baseline.set(key, json);
-    }
-    this.baseline = baseline;
+    this.takeConcurrentChanges(next.fields, fields);
     this.cookieDirective = { kind: 'set', value: this.runtime.signer.sign(id), maxAgeMs: undefined };
   }
 
   /**
-   * Requests that loaded the old record before this one moved it may have written to it meanwhile; their
-   * changes were not in the copy this request took. Applies to the new record every key whose last value
-   * in the old one differs from what this request loaded, unless this request changed that key itself
-   * (its own value wins). Costs a round trip only when something differs. Resolves the keys carried over
-   * (`undefined`: removed), and updates the handler's view of the data to match.
+   * A rotation found its session moved by another rotation (409) or signed out (401): the request now
+   * has no session it may rotate, end or store.
    */
-  private async carryOver(
-    publicId: string,
-    last: ReadonlyMap<string, string>,
-    written: ReadonlyMap<string, string>,
-  ): Promise<ReadonlyMap<string, string | undefined>> {
-    const loaded = this.baseline;
-    const set = new Map<string, string>();
-    const remove: string[] = [];
-    const ownChange = (key: string): boolean => written.get(key) !== loaded.get(key);
-    for (const [key, json] of last) if (json !== loaded.get(key) && !ownChange(key)) set.set(key, json);
-    for (const key of loaded.keys()) if (!last.has(key) && !ownChange(key)) remove.push(key);
-    const carried = new Map<string, string | undefined>();
-    if (set.size === 0 && remove.length === 0) return carried;
-    await this.store(() => this.runtime.repository.update(publicId, { set, remove }));
-    // The handler's view follows, so a save after this does not undo the carried-over keys.
-    for (const [key, json] of set) {
-      const decoded = decodeValue(json);
-      if (decoded === undefined || key === '__proto__') continue;
-      this.dataValue[key] = decoded.value;
-      carried.set(key, json);
-    }
-    for (const key of remove) {
-      delete this.dataValue[key];
-      carried.set(key, undefined);
-    }
-    return carried;
+  private refuseRotation(moved: boolean): never {
+    this.mode = moved ? 'moved' : 'ended';
+    throw moved ? new SessionMovedException() : new SessionUnauthorizedException(SESSION_ENDED);
   }
 
-  /** Steps 2 and 3 of `rotate`: index the new session under the per-user limit. */
+  /**
+   * After a rotation stored `stored` where this request's own view was `own`: the handler's view takes
+   * the keys other requests wrote meanwhile, so a save after this does not undo them.
+   */
+  private takeConcurrentChanges(own: ReadonlyMap<string, string>, stored: ReadonlyMap<string, string>): void {
+    for (const [key, json] of stored) {
+      if (own.get(key) === json) continue;
+      const decoded = decodeValue(json);
+      if (decoded !== undefined && key !== '__proto__') this.dataValue[key] = decoded.value;
+    }
+    for (const key of own.keys()) if (!stored.has(key)) delete this.dataValue[key];
+    this.baseline = stored;
+  }
+
+  /** Step 3 of `rotate`: index the new session under the per-user limit; step 4's evictions. */
   private async index(userId: string, publicId: string, deadline: number, replaces: string | undefined): Promise<void> {
     const { repository, options } = this.runtime;
     const indexed = await this.store(() =>
@@ -616,7 +669,9 @@ export class SessionContext {
       }),
     );
     if (!indexed.added) {
+      // Never left behind: a signed-in record its index does not list.
       await this.store(() => repository.delete(publicId));
+      if (indexed.replacedGone) this.refuseRotation(false);
       throw new TooManySessionsException(options.maxSessionsPerUser);
     }
     if (indexed.evicted.length === 0) return;

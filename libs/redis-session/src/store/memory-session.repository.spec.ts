@@ -37,6 +37,7 @@ beforeEach(() => {
     store: 'memory',
     secrets: ['a-secret-of-at-least-thirty-two-characters'],
     idleTimeout: IDLE,
+    anonymousIdleTimeout: IDLE,
     absoluteTimeout: ABSOLUTE,
     touchAfter: TOUCH_AFTER,
   });

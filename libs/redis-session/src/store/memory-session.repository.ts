@@ -1,12 +1,18 @@
 import type { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
+import { idleTimeoutOf, isLiveAt } from '../session/session-liveness.js';
+import { dataBytesOf } from './record-fields.js';
 import type {
+  DeleteOwnedResult,
+  EndResult,
   FieldChanges,
   IndexAddResult,
   LoadResult,
+  MetadataLookup,
   NewSessionRecord,
+  RetireResult,
   SessionDevice,
-  SessionMetadata,
+  SessionForward,
   UpdateResult,
   WrittenTimes,
 } from './session-record.js';
@@ -29,8 +35,7 @@ interface MemoryEntry {
 
 /** What `retire` leaves behind: where the session went, until `expiresAt`. */
 interface MemoryTombstone {
-  readonly to: string;
-  readonly formerUserId: string | undefined;
+  readonly forward: SessionForward;
   readonly expiresAt: number;
 }
 
@@ -68,20 +73,16 @@ export class MemorySessionRepository extends SessionRepository {
 
   load(publicId: string): Promise<LoadResult> {
     const now = this.clock();
-    const tombstone = this.tombstones.get(publicId);
-    if (tombstone !== undefined) {
-      if (now < tombstone.expiresAt) {
-        return Promise.resolve({ forward: { to: tombstone.to, formerUserId: tombstone.formerUserId } });
-      }
-      this.tombstones.delete(publicId);
-    }
+    const tombstone = this.liveTombstone(publicId, now);
+    if (tombstone !== undefined) return Promise.resolve({ forward: tombstone.forward });
     const entry = this.live(publicId, now);
     if (!entry) return Promise.resolve({ missing: 'unknown' });
-    if (now >= entry.deadline || now >= entry.lastSeenAt + this.options.idleTimeout) {
+    if (!isLiveAt(entry, now, this.options)) {
       this.entries.delete(publicId);
       return Promise.resolve({ missing: 'expired', expiredBy: now >= entry.deadline ? 'absolute' : 'idle' });
     }
-    const touched = now - entry.lastSeenAt >= this.options.touchAfter;
+    const touchAfter = entry.userId === undefined ? this.options.anonymousTouchAfter : this.options.touchAfter;
+    const touched = now - entry.lastSeenAt >= touchAfter;
     if (touched) this.touch(entry, now);
     return Promise.resolve({
       record: {
@@ -101,7 +102,7 @@ export class MemorySessionRepository extends SessionRepository {
 
   create(publicId: string, record: NewSessionRecord): Promise<WrittenTimes | undefined> {
     const now = this.clock();
-    if (this.live(publicId, now)) return Promise.resolve(undefined);
+    if (this.live(publicId, now) || this.liveTombstone(publicId, now)) return Promise.resolve(undefined);
     const createdAt = record.createdAt ?? now;
     const deadline = record.deadline ?? createdAt + this.options.absoluteTimeout;
     if (now >= deadline) return Promise.resolve(undefined);
@@ -124,18 +125,25 @@ export class MemorySessionRepository extends SessionRepository {
 
   update(publicId: string, changes: FieldChanges): Promise<UpdateResult> {
     const now = this.clock();
-    const tombstone = this.tombstones.get(publicId);
-    if (tombstone !== undefined && now < tombstone.expiresAt) {
-      return Promise.resolve({ written: false, forwardTo: tombstone.to });
-    }
+    const tombstone = this.liveTombstone(publicId, now);
+    if (tombstone !== undefined) return Promise.resolve({ written: false, forward: tombstone.forward });
     const entry = this.live(publicId, now);
     if (!entry) return Promise.resolve({ written: false });
-    if (now >= entry.deadline || now >= entry.lastSeenAt + this.options.idleTimeout) {
+    if (!isLiveAt(entry, now, this.options)) {
       this.entries.delete(publicId);
       return Promise.resolve({ written: false });
     }
-    for (const [key, json] of changes.set) entry.fields.set(key, json);
-    for (const key of changes.remove) entry.fields.delete(key);
+    const next = new Map(entry.fields);
+    for (const [key, json] of changes.set) next.set(key, json);
+    for (const key of changes.remove) next.delete(key);
+    const before = dataBytesOf(entry.fields);
+    const after = dataBytesOf(next);
+    // As update-session.lua: only a write that grows the data can be refused.
+    if (after > before && after > this.options.maxSessionBytes) {
+      return Promise.resolve({ written: false, tooLarge: after });
+    }
+    entry.fields.clear();
+    for (const [key, json] of next) entry.fields.set(key, json);
     this.touch(entry, now);
     this.afterWrite();
     return Promise.resolve({ written: true });
@@ -147,28 +155,55 @@ export class MemorySessionRepository extends SessionRepository {
     return Promise.resolve(existed);
   }
 
-  retire(publicId: string, successor: string, graceMs: number): Promise<ReadonlyMap<string, string> | undefined> {
+  end(publicId: string): Promise<EndResult> {
     const now = this.clock();
+    const tombstone = this.liveTombstone(publicId, now);
+    if (tombstone !== undefined) return Promise.resolve({ movedTo: tombstone.forward.to });
+    const existed = this.live(publicId, now) !== undefined;
+    this.entries.delete(publicId);
+    return Promise.resolve(existed ? 'ended' : 'absent');
+  }
+
+  retire(
+    publicId: string,
+    successor: string,
+    successorUserId: string | undefined,
+    graceMs: number,
+  ): Promise<RetireResult> {
+    const now = this.clock();
+    const tombstone = this.liveTombstone(publicId, now);
+    if (tombstone !== undefined) return Promise.resolve({ retired: false, movedTo: tombstone.forward.to });
     const entry = this.live(publicId, now);
-    if (!entry) return Promise.resolve(undefined);
+    if (!entry) return Promise.resolve({ retired: false });
     this.entries.delete(publicId);
+    if (!isLiveAt(entry, now, this.options)) return Promise.resolve({ retired: false });
     if (graceMs > 0) {
-      this.tombstones.set(publicId, { to: successor, formerUserId: entry.userId, expiresAt: now + graceMs });
+      this.tombstones.set(publicId, {
+        forward: { to: successor, formerUserId: entry.userId, userId: successorUserId },
+        expiresAt: now + graceMs,
+      });
     }
-    return Promise.resolve(new Map(entry.fields));
+    return Promise.resolve({ retired: true, fields: new Map(entry.fields) });
   }
 
-  deleteOwned(publicId: string, userId: string): Promise<boolean> {
-    const entry = this.live(publicId, this.clock());
-    if (entry?.userId !== userId) return Promise.resolve(false);
+  deleteOwned(publicId: string, userId: string): Promise<DeleteOwnedResult> {
+    const now = this.clock();
+    const forward = this.liveTombstone(publicId, now)?.forward;
+    if (forward !== undefined) {
+      const sameUser = forward.formerUserId === userId && forward.userId === userId;
+      return Promise.resolve(sameUser ? { deleted: false, movedTo: forward.to } : { deleted: false });
+    }
+    const entry = this.live(publicId, now);
+    if (entry?.userId !== userId) return Promise.resolve({ deleted: false });
     this.entries.delete(publicId);
-    return Promise.resolve(true);
+    return Promise.resolve({ deleted: true });
   }
 
-  readMetadata(publicIds: readonly string[]): Promise<(SessionMetadata | undefined)[]> {
+  readMetadata(publicIds: readonly string[]): Promise<MetadataLookup[]> {
     const now = this.clock();
     return Promise.resolve(
-      publicIds.map((publicId) => {
+      publicIds.map((publicId): MetadataLookup => {
+        if (this.liveTombstone(publicId, now)) return 'moving';
         const entry = this.live(publicId, now);
         if (!entry) return undefined;
         const { createdAt, lastSeenAt, deadline, userId, device } = entry;
@@ -181,7 +216,11 @@ export class MemorySessionRepository extends SessionRepository {
     const now = this.clock();
     const index = this.liveIndex(userId, now) ?? { members: new Map<string, number>(), expiresAt: 0 };
     for (const [member, score] of index.members) if (score <= now) index.members.delete(member);
-    if (options.replaces !== undefined) index.members.delete(options.replaces);
+    if (options.replaces !== undefined) {
+      // As index-add.lua: the replaced member must still be there, or the session was signed out meanwhile.
+      if (!index.members.has(options.replaces)) return Promise.resolve({ added: false, replacedGone: true });
+      index.members.delete(options.replaces);
+    }
     const evicted: string[] = [];
     if (options.limit > 0 && !index.members.has(publicId)) {
       const excess = index.members.size - options.limit + 1;
@@ -209,6 +248,15 @@ export class MemorySessionRepository extends SessionRepository {
     return Promise.resolve();
   }
 
+  indexTake(userId: string, keep?: string): Promise<string[]> {
+    const index = this.liveIndex(userId, this.clock());
+    if (!index) return Promise.resolve([]);
+    const taken = [...index.members.keys()].filter((member) => member !== keep);
+    for (const member of taken) index.members.delete(member);
+    if (index.members.size === 0) this.indexes.delete(userIndexIdOf(userId));
+    return Promise.resolve(taken);
+  }
+
   indexMembers(userId: string): Promise<string[]> {
     const now = this.clock();
     const index = this.liveIndex(userId, now);
@@ -231,6 +279,16 @@ export class MemorySessionRepository extends SessionRepository {
     return entry;
   }
 
+  /** The tombstone a rotation left, if its grace period has not run out. */
+  private liveTombstone(publicId: string, now: number): MemoryTombstone | undefined {
+    const tombstone = this.tombstones.get(publicId);
+    if (tombstone !== undefined && now >= tombstone.expiresAt) {
+      this.tombstones.delete(publicId);
+      return undefined;
+    }
+    return tombstone;
+  }
+
   private liveIndex(userId: string, now: number): MemoryIndex | undefined {
     const id = userIndexIdOf(userId);
     const index = this.indexes.get(id);
@@ -243,7 +301,8 @@ export class MemorySessionRepository extends SessionRepository {
 
   private touch(entry: MemoryEntry, now: number): void {
     entry.lastSeenAt = now;
-    entry.expiresAt = now + Math.min(this.options.idleTimeout + EXPIRED_GRACE, entry.deadline - now);
+    const idle = idleTimeoutOf(entry.userId, this.options);
+    entry.expiresAt = now + Math.min(idle + EXPIRED_GRACE, entry.deadline - now);
   }
 
   private afterWrite(): void {

@@ -1,5 +1,5 @@
 import { RecordField, dataKeyOfField } from './record-fields.js';
-import type { SessionDevice, SessionMetadata, SessionRecord } from './session-record.js';
+import type { MetadataLookup, SessionDevice, SessionRecord } from './session-record.js';
 
 /** How far ahead of the store's clock a stored time may be before the record is refused. */
 const CLOCK_SKEW = 60_000;
@@ -100,11 +100,16 @@ export const METADATA_FIELDS = [
   RecordField.userAgent,
   RecordField.ip,
   RecordField.metadata,
+  RecordField.forward,
 ] as const;
 
-/** Parses the values of `METADATA_FIELDS`, or `undefined` when the record is gone or not ours. */
-export function parseMetadataFields(values: readonly (string | null)[]): SessionMetadata | undefined {
-  const [created, seen, deadline, userId, userAgent, ip, metadata] = values;
+/**
+ * Parses the values of `METADATA_FIELDS`: the metadata, `'moving'` for a rotation tombstone, or
+ * `undefined` when the record is gone or not ours.
+ */
+export function parseMetadataFields(values: readonly (string | null)[]): MetadataLookup {
+  const [created, seen, deadline, userId, userAgent, ip, metadata, forward] = values;
+  if (forward) return 'moving';
   const createdAt = timeOf(created ?? undefined);
   const lastSeenAt = timeOf(seen ?? undefined);
   const end = timeOf(deadline ?? undefined);

@@ -12,6 +12,12 @@ export const RecordField = {
   userAgent: '#a',
   ip: '#i',
   metadata: '#m',
+  /** In a rotation tombstone: the successor's publicId. */
+  forward: '#f',
+  /** In a rotation tombstone: the old session's owner ('' for anonymous). */
+  formerOwner: '#o',
+  /** In a rotation tombstone: the successor's owner ('' for anonymous). */
+  successorOwner: '#n',
 } as const;
 
 /** The hash field that holds a data key. */
@@ -23,4 +29,14 @@ export function fieldOfDataKey(key: string): string {
 export function dataKeyOfField(field: string): string | undefined {
   if (field.charCodeAt(0) !== 0x23) return field;
   return field.charCodeAt(1) === 0x23 ? field.slice(1) : undefined;
+}
+
+/**
+ * What data fields take towards `maxSessionBytes`: each stored field name and JSON value, in bytes. The
+ * stores and update-session.lua count the same way.
+ */
+export function dataBytesOf(fields: ReadonlyMap<string, string>): number {
+  let bytes = 0;
+  for (const [key, json] of fields) bytes += Buffer.byteLength(fieldOfDataKey(key)) + Buffer.byteLength(json);
+  return bytes;
 }

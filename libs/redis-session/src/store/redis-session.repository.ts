@@ -5,11 +5,15 @@ import { METADATA_FIELDS, parseMetadataFields, parseRecord } from './parse-recor
 import { RecordField, dataKeyOfField, fieldOfDataKey } from './record-fields.js';
 import { ReplicatedWrites } from './replica-ack.js';
 import type {
+  DeleteOwnedResult,
+  EndResult,
   FieldChanges,
   IndexAddResult,
   LoadResult,
+  MetadataLookup,
   NewSessionRecord,
-  SessionMetadata,
+  RetireResult,
+  SessionForward,
   UpdateResult,
   WrittenTimes,
 } from './session-record.js';
@@ -22,6 +26,8 @@ const UPDATE = new LuaScript('update-session.lua');
 const INDEX_ADD = new LuaScript('index-add.lua');
 const DELETE_OWNED = new LuaScript('delete-owned-session.lua');
 const RETIRE = new LuaScript('retire-session.lua');
+const END = new LuaScript('end-session.lua');
+const INDEX_TAKE = new LuaScript('index-take.lua');
 
 /** Lua scripts answer with these codes instead of a record. */
 const NO_RECORD = 0;
@@ -29,6 +35,15 @@ const MALFORMED = 1;
 const IDLE_EXPIRED = 2;
 const PAST_DEADLINE = 3;
 const FORWARD = 4;
+const TOO_LARGE = 5;
+/** index-add.lua: the member a rotation replaces is gone. */
+const REPLACED_GONE = 2;
+
+/** A script's `{ 4, successor, former owner, successor's owner }` reply. */
+function forwardOf(reply: readonly unknown[]): SessionForward {
+  const [, to, former, next] = reply as [number, string, string, string];
+  return { to, formerUserId: former === '' ? undefined : former, userId: next === '' ? undefined : next };
+}
 
 /** Device metadata is small by design: a few labels, not a second session. */
 const MAX_METADATA_BYTES = 1_024;
@@ -40,7 +55,16 @@ const MAX_METADATA_BYTES = 1_024;
  */
 export class RedisSessionRepository extends SessionRepository {
   /** Every script is loaded into the server at bootstrap; see `connectAndPreload`. */
-  static readonly scripts: readonly LuaScript[] = [LOAD, CREATE, UPDATE, INDEX_ADD, DELETE_OWNED, RETIRE];
+  static readonly scripts: readonly LuaScript[] = [
+    LOAD,
+    CREATE,
+    UPDATE,
+    INDEX_ADD,
+    DELETE_OWNED,
+    RETIRE,
+    END,
+    INDEX_TAKE,
+  ];
 
   /** Logins and logouts, acknowledged by replicas when `waitForReplicas` is set. */
   private readonly replicated: ReplicatedWrites;
@@ -79,26 +103,32 @@ export class RedisSessionRepository extends SessionRepository {
     return `${this.options.keyPrefix}u:{${userIndexIdOf(userId)}}`;
   }
 
+  /** Runs load-session.lua: the record, its deadlines checked and its idle timer refreshed when due. */
   async load(publicId: string): Promise<LoadResult> {
-    const { idleTimeout, touchAfter } = this.options;
+    const { idleTimeout, anonymousIdleTimeout, touchAfter, anonymousTouchAfter } = this.options;
     const reply = await this.call(
-      LOAD.run(this.client, this.keyOf(publicId), [idleTimeout, touchAfter, EXPIRED_GRACE]),
+      LOAD.run(this.client, this.keyOf(publicId), [
+        idleTimeout,
+        anonymousIdleTimeout,
+        touchAfter,
+        anonymousTouchAfter,
+        EXPIRED_GRACE,
+      ]),
     );
     if (reply === NO_RECORD) return { missing: 'unknown' };
     if (reply === IDLE_EXPIRED) return { missing: 'expired', expiredBy: 'idle' };
     if (reply === PAST_DEADLINE) return { missing: 'expired', expiredBy: 'absolute' };
     if (reply === MALFORMED || !Array.isArray(reply)) return { missing: 'malformed' };
-    if (reply[0] === FORWARD) {
-      const [, to, former] = reply as [number, string, string];
-      return { forward: { to, formerUserId: former === '' ? undefined : former } };
-    }
+    if (reply[0] === FORWARD) return { forward: forwardOf(reply) };
     const record = parseRecord(reply, reply[0] as number, reply[1] as number, reply[2] === 1, 3);
     return record ? { record } : { missing: 'malformed' };
   }
 
+  /** Runs create-session.lua: writes the record only where no key exists. */
   async create(publicId: string, record: NewSessionRecord): Promise<WrittenTimes | undefined> {
     const args: (string | number)[] = [
       this.options.idleTimeout,
+      this.options.anonymousIdleTimeout,
       EXPIRED_GRACE,
       this.options.absoluteTimeout,
       record.createdAt ?? '',
@@ -128,13 +158,23 @@ export class RedisSessionRepository extends SessionRepository {
     };
   }
 
+  /** Runs update-session.lua: the changed fields, within `maxSessionBytes`, only while the record lives. */
   async update(publicId: string, changes: FieldChanges): Promise<UpdateResult> {
-    const args: (string | number)[] = [this.options.idleTimeout, EXPIRED_GRACE, changes.set.size];
+    const { idleTimeout, anonymousIdleTimeout, maxSessionBytes } = this.options;
+    const args: (string | number)[] = [
+      idleTimeout,
+      anonymousIdleTimeout,
+      EXPIRED_GRACE,
+      maxSessionBytes,
+      changes.set.size,
+    ];
     for (const [key, json] of changes.set) args.push(fieldOfDataKey(key), json);
     for (const key of changes.remove) args.push(fieldOfDataKey(key));
     const reply = await this.call(UPDATE.run(this.client, this.keyOf(publicId), args));
     if (!Array.isArray(reply)) return { written: false };
-    return reply[0] === FORWARD ? { written: false, forwardTo: reply[1] as string } : { written: true };
+    if (reply[0] === FORWARD) return { written: false, forward: forwardOf(reply) };
+    if (reply[0] === TOO_LARGE) return { written: false, tooLarge: reply[1] as number };
+    return { written: true };
   }
 
   async delete(publicId: string): Promise<boolean> {
@@ -143,29 +183,50 @@ export class RedisSessionRepository extends SessionRepository {
     return (await this.replicated.write(key, true, run, (n) => n === 1)) === 1;
   }
 
-  async retire(publicId: string, successor: string, graceMs: number): Promise<ReadonlyMap<string, string> | undefined> {
+  /** Runs end-session.lua: deletes the record unless a rotation moved it. */
+  async end(publicId: string): Promise<EndResult> {
+    const key = this.keyOf(publicId);
+    const run = (client: RedisClient) => END.run(client, key, []);
+    const reply = await this.replicated.write(key, true, run, (r) => r === 1);
+    if (Array.isArray(reply)) return { movedTo: reply[1] as string };
+    return reply === 1 ? 'ended' : 'absent';
+  }
+
+  /** Runs retire-session.lua, the gate of a rotation: a live record becomes a tombstone to `successor`. */
+  async retire(
+    publicId: string,
+    successor: string,
+    successorUserId: string | undefined,
+    graceMs: number,
+  ): Promise<RetireResult> {
     // Acknowledged like a login: a failover that lost the tombstone would bring the old ID back as it was
     // (signed in, after a regenerate), which is what rotating the ID is meant to end.
     const key = this.keyOf(publicId);
-    const run = (client: RedisClient) => RETIRE.run(client, key, [successor, graceMs]);
-    const reply = await this.replicated.write(key, true, run, Array.isArray);
-    if (!Array.isArray(reply)) return undefined;
+    const { idleTimeout, anonymousIdleTimeout } = this.options;
+    const args = [successor, graceMs, idleTimeout, anonymousIdleTimeout, successorUserId ?? ''];
+    const run = (client: RedisClient) => RETIRE.run(client, key, args);
+    const reply = await this.replicated.write(key, true, run, (r) => Array.isArray(r) && r[0] === 1);
+    if (!Array.isArray(reply)) return { retired: false };
+    if (reply[0] === FORWARD) return { retired: false, movedTo: reply[1] as string };
     const fields = new Map<string, string>();
     const flat = reply as [number, ...string[]];
     for (let i = 1; i + 1 < flat.length; i += 2) {
       const key = dataKeyOfField(flat[i] as string);
       if (key !== undefined) fields.set(key, flat[i + 1] as string);
     }
-    return fields;
+    return { retired: true, fields };
   }
 
-  async deleteOwned(publicId: string, userId: string): Promise<boolean> {
+  /** Runs delete-owned-session.lua: deletes the record only if `userId` owns it. */
+  async deleteOwned(publicId: string, userId: string): Promise<DeleteOwnedResult> {
     const key = this.keyOf(publicId);
     const run = (client: RedisClient) => DELETE_OWNED.run(client, key, [userId]);
-    return (await this.replicated.write(key, true, run, (n) => n === 1)) === 1;
+    const reply = await this.replicated.write(key, true, run, (n) => n === 1);
+    if (Array.isArray(reply)) return { deleted: false, movedTo: reply[1] as string };
+    return { deleted: reply === 1 };
   }
 
-  async readMetadata(publicIds: readonly string[]): Promise<(SessionMetadata | undefined)[]> {
+  async readMetadata(publicIds: readonly string[]): Promise<MetadataLookup[]> {
     // One command per session, all written before any reply is read: one round trip of latency. (A
     // pipeline object would fail on a cluster, where the keys live in different slots.)
     const replies = await this.call(
@@ -174,6 +235,7 @@ export class RedisSessionRepository extends SessionRepository {
     return replies.map((values) => parseMetadataFields(values));
   }
 
+  /** Runs index-add.lua: adds the session under the per-user limit, swapping out the one it replaces. */
   async indexAdd(
     userId: string,
     publicId: string,
@@ -190,12 +252,18 @@ export class RedisSessionRepository extends SessionRepository {
       ]),
     )) as [number, ...string[]];
     const [added, ...members] = reply;
+    if (added === REPLACED_GONE) return { added: false, replacedGone: true };
     return added === 1 ? { added: true, evicted: members } : { added: false, members };
   }
 
   async indexRemove(userId: string, publicIds: readonly string[]): Promise<void> {
     if (publicIds.length === 0) return;
     await this.call(this.client.zrem(this.indexKeyOf(userId), ...publicIds));
+  }
+
+  /** Runs index-take.lua: removes and returns every member but `keep`, in one step. */
+  async indexTake(userId: string, keep?: string): Promise<string[]> {
+    return (await this.call(INDEX_TAKE.run(this.client, this.indexKeyOf(userId), [keep ?? '']))) as string[];
   }
 
   async indexMembers(userId: string): Promise<string[]> {
@@ -205,6 +273,4 @@ export class RedisSessionRepository extends SessionRepository {
   async indexHas(userId: string, publicId: string): Promise<boolean> {
     return (await this.call(this.client.zscore(this.indexKeyOf(userId), publicId))) !== null;
   }
-
-
 }

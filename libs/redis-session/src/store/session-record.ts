@@ -54,6 +54,17 @@ export interface SessionForward {
   readonly to: string;
   /** Who the old session belonged to; `undefined` when it was anonymous. */
   readonly formerUserId: string | undefined;
+  /** Who the new session belongs to; `undefined` when it is anonymous. */
+  readonly userId: string | undefined;
+}
+
+/**
+ * Whether requests still carrying the old ID may follow a forward: only when the session stayed with the
+ * same owner (a `regenerate()`, or the same user signing in again). A move into someone's login, from an
+ * anonymous session or another user's, is a boundary no old ID crosses: the ID may have been planted.
+ */
+export function forwardKeepsOwner(forward: SessionForward): boolean {
+  return forward.formerUserId === forward.userId;
 }
 
 /** What `create()` writes. */
@@ -81,8 +92,35 @@ export interface WrittenTimes {
   readonly authenticatedAt: number | undefined;
 }
 
-/** What an update did: written, refused (the record is gone), or pointed on to where the session moved. */
-export type UpdateResult = { readonly written: true } | { readonly written: false; readonly forwardTo?: string };
+/**
+ * What an update did: written; refused because the record is gone; refused because the data would pass
+ * `maxSessionBytes` (`tooLarge`: the size it would have reached); or pointed on to where the session moved.
+ */
+export type UpdateResult =
+  | { readonly written: true }
+  | { readonly written: false; readonly forward?: undefined; readonly tooLarge?: undefined }
+  | { readonly written: false; readonly forward: SessionForward; readonly tooLarge?: undefined }
+  | { readonly written: false; readonly forward?: undefined; readonly tooLarge: number };
+
+/**
+ * What retiring a session for a rotation found: it was live and is now a tombstone (`fields`: its data as
+ * it was at that moment), it was gone, or another rotation had moved it already (`movedTo`).
+ */
+export type RetireResult =
+  | { readonly retired: true; readonly fields: ReadonlyMap<string, string> }
+  | { readonly retired: false; readonly movedTo?: string };
+
+/** What ending a session (logout, destroy) found: deleted, already absent, or moved by a rotation. */
+export type EndResult = 'ended' | 'absent' | { readonly movedTo: string };
+
+/**
+ * What `deleteOwned` did: deleted the user's session, found nothing of the user's, or found the user's
+ * session moved by a same-user rotation (`movedTo`: where it lives now).
+ */
+export interface DeleteOwnedResult {
+  readonly deleted: boolean;
+  readonly movedTo?: string;
+}
 
 /** The changes a request made to data keys. */
 export interface FieldChanges {
@@ -112,10 +150,21 @@ export interface UserSessionSummary {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
-/** What `indexAdd` did. */
+/**
+ * What `indexAdd` did: added (and evicted these members over the limit); refused at the limit under
+ * `'reject'` (`members`: the current ones); or refused because the member it replaces is gone
+ * (`replacedGone`: the session was signed out meanwhile).
+ */
 export type IndexAddResult =
   | { readonly added: true; readonly evicted: readonly string[] }
-  | { readonly added: false; readonly members: readonly string[] };
+  | { readonly added: false; readonly members: readonly string[]; readonly replacedGone?: undefined }
+  | { readonly added: false; readonly replacedGone: true; readonly members?: undefined };
+
+/**
+ * What `readMetadata` found for one session: its library fields, `undefined` when it is gone, or
+ * `'moving'` for a rotation tombstone (the session is between two IDs: neither listed nor pruned).
+ */
+export type MetadataLookup = SessionMetadata | 'moving' | undefined;
 
 /** The library fields of a session, read without its data (for device lists). */
 export interface SessionMetadata {

@@ -2,11 +2,16 @@ import { createHash } from 'node:crypto';
 import type { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import type { SessionLimitPolicy } from '../options/redis-session-options.interface.js';
+import { expiresAtOf, isLiveAt } from '../session/session-liveness.js';
 import type {
+  DeleteOwnedResult,
+  EndResult,
   FieldChanges,
   IndexAddResult,
   LoadResult,
+  MetadataLookup,
   NewSessionRecord,
+  RetireResult,
   SessionMetadata,
   UpdateResult,
   UserSessionSummary,
@@ -68,9 +73,10 @@ export abstract class SessionRepository {
   abstract create(publicId: string, record: NewSessionRecord): Promise<WrittenTimes | undefined>;
 
   /**
-   * Applies a request's data changes and refreshes the idle timer. Writes nothing when the record no
-   * longer exists (logged out, revoked or expired meanwhile: S23), and when it moved to a new ID moments
-   * ago it says where (`forwardTo`), so the caller can apply the changes there.
+   * Applies a request's data changes and refreshes the idle timer, within `maxSessionBytes` for the stored
+   * record (`tooLarge`). Writes nothing when the record no longer exists (logged out, revoked or expired
+   * meanwhile: S23), and when it moved to a new ID moments ago it says where (`forward`), so the caller
+   * can decide whether its changes follow.
    */
   abstract update(publicId: string, changes: FieldChanges): Promise<UpdateResult>;
 
@@ -78,21 +84,32 @@ export abstract class SessionRepository {
   abstract delete(publicId: string): Promise<boolean>;
 
   /**
-   * Deletes a record that moved to `successor`, leaving for `graceMs` a tombstone that forwards to it
-   * (see retire-session.lua); `graceMs` 0 just deletes. Resolves the record's data fields as they were at
-   * that moment (`undefined` if it was gone), so changes other requests made meanwhile can be carried over.
+   * Ends a session for `logout()`/`destroy()`: deletes its record, unless a rotation moved it (`movedTo`:
+   * only the holder of the current ID may end it; nothing is deleted).
+   */
+  abstract end(publicId: string): Promise<EndResult>;
+
+  /**
+   * The gate of a rotation (see retire-session.lua): when the record is live, replaces it with a tombstone
+   * that forwards to `successor` for `graceMs` (`0`: no tombstone) and resolves its data as it was at that
+   * moment; when it is gone, or another rotation already moved it, writes nothing and says so. The caller
+   * creates the successor only after this let it through.
    */
   abstract retire(
     publicId: string,
     successor: string,
+    successorUserId: string | undefined,
     graceMs: number,
-  ): Promise<ReadonlyMap<string, string> | undefined>;
+  ): Promise<RetireResult>;
 
-  /** Deletes a record only if it belongs to `userId`. Resolves whether it did. */
-  abstract deleteOwned(publicId: string, userId: string): Promise<boolean>;
+  /**
+   * Deletes a record only if it belongs to `userId`; for a tombstone of a rotation from `userId` to
+   * `userId`, says where the session lives now (`movedTo`) and deletes nothing.
+   */
+  abstract deleteOwned(publicId: string, userId: string): Promise<DeleteOwnedResult>;
 
-  /** The library fields of several sessions (no data), `undefined` for those that are gone. */
-  abstract readMetadata(publicIds: readonly string[]): Promise<(SessionMetadata | undefined)[]>;
+  /** The library fields of several sessions (no data): `undefined` for those gone, `'moving'` mid-rotation. */
+  abstract readMetadata(publicIds: readonly string[]): Promise<MetadataLookup[]>;
 
   /** Adds a session to its user's index, enforcing the limit atomically (see index-add.lua). */
   abstract indexAdd(
@@ -104,6 +121,9 @@ export abstract class SessionRepository {
 
   /** Removes sessions from a user's index. */
   abstract indexRemove(userId: string, publicIds: readonly string[]): Promise<void>;
+
+  /** Removes every member of a user's index but `keep`, in one step, and resolves them (see index-take.lua). */
+  abstract indexTake(userId: string, keep?: string): Promise<string[]>;
 
   /** The members of a user's index whose deadline has not passed. */
   abstract indexMembers(userId: string): Promise<string[]>;
@@ -123,7 +143,7 @@ export abstract class SessionRepository {
         publicId,
         createdAt: new Date(metadata.createdAt),
         lastSeenAt: new Date(metadata.lastSeenAt),
-        expiresAt: new Date(Math.min(metadata.lastSeenAt + this.options.idleTimeout, metadata.deadline)),
+        expiresAt: new Date(expiresAtOf(metadata, this.options)),
         current: publicId === options.current,
         ...metadata.device,
       }))
@@ -137,36 +157,52 @@ export abstract class SessionRepository {
 
   /**
    * Ends one of the user's sessions: its next request is refused, on every app instance. Does nothing,
-   * and resolves `false`, when that session is gone or belongs to someone else.
+   * and resolves `false`, when that session is gone or belongs to someone else. A session that a
+   * `regenerate()` moved to a new ID moments ago is ended at its new ID.
    */
   async revoke(userId: string, publicId: string): Promise<boolean> {
-    const deleted = await this.deleteOwned(publicId, userId);
+    // Unindexed before its record goes: a rotation of this session in flight then fails closed
+    // (index-add.lua) instead of indexing a successor this revoke would miss.
     await this.indexRemove(userId, [publicId]);
-    if (deleted) this.events?.emit({ type: 'revoked', publicId, userId, reason: 'revoke' });
-    return deleted;
+    const ended = await this.endOwned(userId, [publicId]);
+    for (const id of ended) this.events?.emit({ type: 'revoked', publicId: id, userId, reason: 'revoke' });
+    return ended.length > 0;
   }
 
   /**
    * Ends every session of the user ("sign out everywhere"), or every one but `except` ("sign out all other
-   * devices"). Resolves how many were ended.
+   * devices"). Resolves how many were ended. A login or regenerate of the user's that is in flight at the
+   * same moment either finishes first (and its new session is ended here) or fails closed.
    */
   async revokeAllForUser(userId: string, options: { except?: string } = {}): Promise<number> {
-    const targets = (await this.indexMembers(userId)).filter((publicId) => publicId !== options.except);
+    const targets = await this.indexTake(userId, options.except);
     if (targets.length === 0) return 0;
-    const deleted = await Promise.all(targets.map((publicId) => this.deleteOwned(publicId, userId)));
-    await this.indexRemove(userId, targets);
-    let count = 0;
-    targets.forEach((publicId, i) => {
-      if (!deleted[i]) return;
-      count++;
-      this.events?.emit({ type: 'revoked', publicId, userId, reason: 'revoke-all' });
-    });
-    return count;
+    const ended = await this.endOwned(userId, targets);
+    for (const id of ended) this.events?.emit({ type: 'revoked', publicId: id, userId, reason: 'revoke-all' });
+    return ended.length;
   }
 
   /**
-   * Index members with a live record of this user; the others are removed from the index. Library-internal
-   * (used by `login()` before it enforces `maxSessionsPerUser`).
+   * Deletes the user's sessions among `publicIds`, already taken out of the index, following a same-user
+   * rotation's tombstone once to the session's new ID. Resolves the public IDs of the sessions ended.
+   */
+  private async endOwned(userId: string, publicIds: readonly string[]): Promise<string[]> {
+    const results = await Promise.all(publicIds.map((publicId) => this.deleteOwned(publicId, userId)));
+    const ended = publicIds.filter((_, i) => results[i]!.deleted);
+    const moved = results.flatMap((result) => (result.movedTo === undefined ? [] : [result.movedTo]));
+    if (moved.length > 0) {
+      await this.indexRemove(userId, moved);
+      const followed = await Promise.all(moved.map((publicId) => this.deleteOwned(publicId, userId)));
+      ended.push(...moved.filter((_, i) => followed[i]!.deleted));
+    }
+    return ended;
+  }
+
+  /**
+   * Index members with a live record of this user; the others are removed from the index. A member in
+   * the middle of a rotation (its record is a tombstone) is neither listed nor removed: the rotation swaps
+   * it for its successor itself. Library-internal (used by `login()` before it enforces
+   * `maxSessionsPerUser`).
    */
   async liveSessions(userId: string): Promise<{ publicId: string; metadata: SessionMetadata }[]> {
     const members = await this.indexMembers(userId);
@@ -177,13 +213,12 @@ export abstract class SessionRepository {
     const dead: string[] = [];
     members.forEach((publicId, i) => {
       const found = metadata[i];
-      const alive =
-        found !== undefined &&
-        found.userId === userId &&
-        now < found.deadline &&
-        now < found.lastSeenAt + this.options.idleTimeout;
-      if (alive) live.push({ publicId, metadata: found });
-      else dead.push(publicId);
+      if (found === 'moving') return;
+      if (found !== undefined && found.userId === userId && isLiveAt(found, now, this.options)) {
+        live.push({ publicId, metadata: found });
+      } else {
+        dead.push(publicId);
+      }
     });
     if (dead.length > 0) {
       await this.indexRemove(userId, dead);

@@ -30,6 +30,7 @@ const RECORDERS: Readonly<Record<StoreOperation, Recorder | undefined>> = {
       span,
     ),
   delete: undefined,
+  end: undefined,
   retire: undefined,
   deleteOwned: undefined,
   readMetadata: (_instruments, [publicIds], _result, span) => {
@@ -42,6 +43,7 @@ const RECORDERS: Readonly<Record<StoreOperation, Recorder | undefined>> = {
     if (added.added) span.setAttribute('session.evicted', added.evicted.length);
   },
   indexRemove: undefined,
+  indexTake: undefined,
   indexMembers: undefined,
   indexHas: undefined,
 };

@@ -17,11 +17,13 @@ export type StoreOperation =
   | 'create'
   | 'update'
   | 'delete'
+  | 'end'
   | 'retire'
   | 'deleteOwned'
   | 'readMetadata'
   | 'indexAdd'
   | 'indexRemove'
+  | 'indexTake'
   | 'indexMembers'
   | 'indexHas';
 
@@ -30,11 +32,13 @@ const SPAN_NAMES: Readonly<Record<StoreOperation, string>> = {
   create: 'session.create',
   update: 'session.update',
   delete: 'session.delete',
+  end: 'session.end',
   retire: 'session.retire',
   deleteOwned: 'session.delete_owned',
   readMetadata: 'session.read_metadata',
   indexAdd: 'session.index_add',
   indexRemove: 'session.index_remove',
+  indexTake: 'session.index_take',
   indexMembers: 'session.index_members',
   indexHas: 'session.index_has',
 };

@@ -22,7 +22,7 @@ function isNotInstalled(error: unknown): boolean {
  * a no-op, so an app that installs neither pays next to nothing.
  *
  * Spans: one per store operation (`session.load`, `session.create`, `session.update`, `session.delete`,
- * `session.retire`, `session.delete_owned`, `session.read_metadata`, `session.index_*`), never with a
+ * `session.end`, `session.retire`, `session.delete_owned`, `session.read_metadata`, `session.index_*`), never with a
  * session ID or public ID. Metrics: `session.loads`, `session.saves`, `session.touches`,
  * `session.bytes_written`, `session.store_unavailable` and `session.rejected`. Tracer and meter are both
  * named `nest-redis-session`.

@@ -4,7 +4,8 @@ import { messageOf } from '../errors/error-message.js';
 import { rememberHandshake } from '../http/execution-target.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import type { SessionManager } from '../session/session-manager.js';
-import type { SessionMetadata } from '../store/session-record.js';
+import { isLiveAt } from '../session/session-liveness.js';
+import type { MetadataLookup } from '../store/session-record.js';
 import type { SessionRepository } from '../store/session.repository.js';
 
 /** What a client gets before its socket is closed because its session ended. */
@@ -89,7 +90,7 @@ export class SocketSessionWatcher {
   private async check(entries: ReadonlyArray<readonly [object, WatchedSocket]>): Promise<void> {
     const ids = [...new Set(entries.map(([, state]) => state.publicId))];
     if (ids.length === 0) return;
-    let found: (SessionMetadata | undefined)[];
+    let found: MetadataLookup[];
     try {
       found = await this.repository.readMetadata(ids);
     } catch (error) {
@@ -109,8 +110,9 @@ export class SocketSessionWatcher {
     if (this.watched.size === 0) this.stopTimer();
   }
 
-  private isLive(metadata: SessionMetadata | undefined, now: number): boolean {
-    return metadata !== undefined && now < metadata.deadline && now < metadata.lastSeenAt + this.options.idleTimeout;
+  /** A session mid-rotation counts as live: its old ID still forwards for the grace period. */
+  private isLive(metadata: MetadataLookup, now: number): boolean {
+    return metadata === 'moving' || (metadata !== undefined && isLiveAt(metadata, now, this.options));
   }
 
   private end(socket: object, state: WatchedSocket): void {

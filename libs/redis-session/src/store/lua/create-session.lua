@@ -1,14 +1,18 @@
--- create-session: write a brand-new session record, only if the key does not exist (S24).
+-- create-session: write a brand-new session record, only if the key does not exist (S24). Called by
+-- RedisSessionStore.create: a new session's first save, and the successor of a rotation (after
+-- retire-session.lua has let it through).
 -- KEYS[1]  the new session record
--- ARGV[1]  idle timeout, ms
--- ARGV[2]  grace, ms, that the key outlives the idle deadline (see load-session.lua)
--- ARGV[3]  absolute timeout, ms (used when ARGV[5] is empty)
--- ARGV[4]  created-at, ms, or '' for the server's now
--- ARGV[5]  absolute deadline, ms, or '' for created-at + absolute timeout
--- ARGV[6]  user ID, or '' for an anonymous session
--- ARGV[7]  authenticated-at, ms, 'now' for the server's now, or '' when anonymous
--- ARGV[8..] fields: name, value, name, value, ... (data keys with JSON values, and device fields)
--- Returns  0 when the key already exists (nothing written) | { now, createdAt, deadline, authenticatedAt or -1 }
+-- ARGV[1]  idle timeout of a signed-in session, ms
+-- ARGV[2]  idle timeout of an anonymous session, ms
+-- ARGV[3]  grace, ms, that the key outlives the idle deadline (see load-session.lua)
+-- ARGV[4]  absolute timeout, ms (used when ARGV[6] is empty)
+-- ARGV[5]  created-at, ms, or '' for the server's now
+-- ARGV[6]  absolute deadline, ms, or '' for created-at + absolute timeout
+-- ARGV[7]  user ID, or '' for an anonymous session
+-- ARGV[8]  authenticated-at, ms, 'now' for the server's now, or '' when anonymous
+-- ARGV[9..] fields: name, value, name, value, ... (data keys with JSON values, and device fields)
+-- Returns  0 when the key already exists or the deadline has passed (nothing written)
+--          | { now, createdAt, deadline, authenticatedAt or -1 }
 -- Invariant: the key is written once with every library field and a TTL no later than the deadline.
 -- unpack() is limited to a few thousand values: write in slices.
 local function callChunked(command, key, list, first, last)
@@ -21,27 +25,28 @@ end
 local key = KEYS[1]
 if redis.call('EXISTS', key) == 1 then return 0 end
 
-local idle = tonumber(ARGV[1])
-local grace = tonumber(ARGV[2])
+local idle = tonumber(ARGV[2])
+if ARGV[7] ~= '' then idle = tonumber(ARGV[1]) end
+local grace = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local created = now
-if ARGV[4] ~= '' then created = tonumber(ARGV[4]) end
-local deadline = created + tonumber(ARGV[3])
-if ARGV[5] ~= '' then deadline = tonumber(ARGV[5]) end
+if ARGV[5] ~= '' then created = tonumber(ARGV[5]) end
+local deadline = created + tonumber(ARGV[4])
+if ARGV[6] ~= '' then deadline = tonumber(ARGV[6]) end
 if now >= deadline then return 0 end
 
 local record = { '#c', created, '#s', now, '#d', deadline }
 local authAt = -1
-if ARGV[6] ~= '' then
+if ARGV[7] ~= '' then
   authAt = now
-  if ARGV[7] ~= 'now' then authAt = tonumber(ARGV[7]) end
+  if ARGV[8] ~= 'now' then authAt = tonumber(ARGV[8]) end
   record[#record + 1] = '#u'
-  record[#record + 1] = ARGV[6]
+  record[#record + 1] = ARGV[7]
   record[#record + 1] = '#t'
   record[#record + 1] = authAt
 end
-for i = 8, #ARGV do record[#record + 1] = ARGV[i] end
+for i = 9, #ARGV do record[#record + 1] = ARGV[i] end
 
 callChunked('HSET', key, record, 1, #record)
 -- Absolute (PEXPIREAT), not relative: PEXPIRE counts from Redis' clock when it runs, which can be a

@@ -1,10 +1,17 @@
--- delete-owned-session: delete a session only if it belongs to the given user.
+-- delete-owned-session: delete a session only if it belongs to the given user (revoke, revokeAllForUser,
+-- the per-user limit). Called by RedisSessionStore.deleteOwned.
 -- KEYS[1]  the session record
 -- ARGV[1]  the user ID that must own it
 -- Returns  1 deleted | 0 absent or owned by someone else (nothing deleted)
+--          | { 4, successor } a tombstone of a rotation from this user to this same user: the session now
+--            lives at the successor, which the caller revokes in turn (nothing deleted here)
 -- Invariant: revoke(userId, publicId) can never end another user's session, whatever publicId it is given.
-if redis.call('HGET', KEYS[1], '#u') == ARGV[1] then
-  redis.call('UNLINK', KEYS[1])
+local key = KEYS[1]
+local values = redis.pcall('HMGET', key, '#u', '#f', '#o', '#n')
+if values['err'] then return 0 end
+if values[1] == ARGV[1] then
+  redis.call('UNLINK', key)
   return 1
 end
+if values[2] and values[3] == ARGV[1] and values[4] == ARGV[1] then return { 4, values[2] } end
 return 0

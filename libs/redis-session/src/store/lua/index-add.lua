@@ -4,13 +4,18 @@
 -- ARGV[2]  its absolute deadline, ms (score)
 -- ARGV[3]  most sessions allowed, 0 for no limit
 -- ARGV[4]  at the limit: 'evict-oldest' or 'reject'
--- ARGV[5]  a member to remove in the same step (the ID a regenerate replaces), or ''
+-- ARGV[5]  the member this one replaces (the old ID of a same-user rotation: regenerate, or signing in
+--          again), or ''. It must still be a member: if it is not, the session was signed out meanwhile
+--          (logout, revoke, "sign out everywhere") and nothing is added.
 -- Returns  { 1, evicted member, ... } when added (the caller deletes the evicted sessions' records)
 --          | { 0, member, ... } when refused under 'reject' (the current members, so the caller can
 --            prune members whose records are gone and try once more)
+--          | { 2 } when the replaced member is gone (the caller deletes the new record: fail closed)
+-- Called by RedisSessionStore.indexAdd, the last step of a login or regenerate.
 -- Invariants: members past their deadline are dropped; the key lives at least as long as its
 -- longest-lived member; after this step the index never holds more than the limit. Records are written
--- before they are indexed, so every member has had a record.
+-- before they are indexed, so every member has had a record. A same-user rotation swaps the old member
+-- for the new one atomically, so the index never lists both or neither.
 local key = KEYS[1]
 local member = ARGV[1]
 local limit = tonumber(ARGV[3])
@@ -18,7 +23,10 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-if ARGV[5] ~= '' then redis.call('ZREM', key, ARGV[5]) end
+if ARGV[5] ~= '' then
+  if not redis.call('ZSCORE', key, ARGV[5]) then return { 2 } end
+  redis.call('ZREM', key, ARGV[5])
+end
 
 local reply = { 1 }
 if limit > 0 and not redis.call('ZSCORE', key, member) then

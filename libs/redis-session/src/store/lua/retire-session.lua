@@ -1,24 +1,63 @@
--- retire-session: replace a session that moved to a new ID (login, regenerate) with a short-lived
--- forwarding tombstone, so requests already in flight with the old cookie reach the new session instead
--- of starting an empty one whose cookie would overwrite the new one in the browser.
+-- retire-session: the gate of every rotation (login, regenerate). Turns a live record into a short-lived
+-- tombstone that says where the session went, and hands back the record's last fields. It runs BEFORE
+-- the successor is created, so a rotation whose record is gone (logged out, revoked, expired, evicted)
+-- or already moved by another rotation creates nothing: it fails closed. Called by RedisSessionStore.retire.
 -- KEYS[1]  the old session record
--- ARGV[1]  the new session's publicId
--- ARGV[2]  grace period, ms (0: just delete)
--- Returns  { 1, field, value, ... } the old record's last fields, when it existed (the caller carries over
---          what other requests wrote since it loaded them) | 0 when it was already gone (nothing written)
--- Invariants: the tombstone holds no data and no authenticated mark, only where the session went ('#f')
--- and who the old session belonged to ('#o', '' for anonymous): whoever loads it is authenticated only if
--- the new session belongs to that same user, so the grace period never extends a login to an old ID.
+-- ARGV[1]  the successor's publicId
+-- ARGV[2]  grace period, ms (0: delete, leave no tombstone)
+-- ARGV[3]  idle timeout of a signed-in session, ms
+-- ARGV[4]  idle timeout of an anonymous session, ms
+-- ARGV[5]  the successor's owner (user ID), '' for an anonymous successor
+-- Returns  { 1, field, value, ... } retired: the old record's fields as they were at this moment (the
+--            caller builds the successor from them, so writes other requests made meanwhile are kept)
+--          | 0 gone: absent, not a session, or past a deadline (deleted); nothing written
+--          | { 4, successor } already a tombstone: another rotation moved it first; nothing written
+--          | an error reply when Redis refuses the write (out of memory); nothing changed
+-- Invariants: the tombstone holds no data and no authenticated mark, only where the session went ('#f'),
+-- who owned it ('#o') and who owns the successor ('#n', '' for anonymous). Loads forward a request only
+-- when the two owners are the same (a regenerate, or the same user signing in again), so the grace
+-- period never extends a login to an old, possibly planted, ID. The tombstone expires with the grace
+-- period, which is never longer than a minute.
 local key = KEYS[1]
-if redis.call('EXISTS', key) == 0 then return 0 end
-local former = redis.call('HGET', key, '#u') or ''
-local last = redis.call('HGETALL', key)
-redis.call('DEL', key)
+local fields = redis.pcall('HGETALL', key)
+if fields['err'] or #fields == 0 then return 0 end
+
+local seen, deadline, owner, forward
+local names = {}
+for i = 1, #fields, 2 do
+  local name = fields[i]
+  if name ~= '#o' and name ~= '#n' then names[#names + 1] = name end
+  if name == '#s' then seen = tonumber(fields[i + 1])
+  elseif name == '#d' then deadline = tonumber(fields[i + 1])
+  elseif name == '#u' then owner = fields[i + 1]
+  elseif name == '#f' then forward = fields[i + 1] end
+end
+if forward then return { 4, forward } end
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local idle = tonumber(ARGV[4])
+if owner then idle = tonumber(ARGV[3]) end
+if not seen or not deadline or seen ~= seen or deadline ~= deadline or now >= deadline or now >= seen + idle then
+  redis.call('DEL', key)
+  return 0
+end
+
 local grace = tonumber(ARGV[2])
 if grace > 0 then
-  redis.call('HSET', key, '#f', ARGV[1], '#o', former)
+  -- The tombstone is written into the record before its other fields go: if Redis refuses the write (out
+  -- of memory) the record is still whole and the rotation fails with nothing changed.
+  local written = redis.pcall('HSET', key, '#f', ARGV[1], '#o', owner or '', '#n', ARGV[5])
+  if type(written) == 'table' and written['err'] then return redis.error_reply(written['err']) end
+  -- unpack() is limited to a few thousand values: delete in slices.
+  for i = 1, #names, 1000 do
+    redis.call('HDEL', key, unpack(names, i, math.min(i + 999, #names)))
+  end
   redis.call('PEXPIRE', key, grace)
+else
+  redis.call('DEL', key)
 end
+
 local reply = { 1 }
-for i = 1, #last do reply[i + 1] = last[i] end
+for i = 1, #fields do reply[i + 1] = fields[i] end
 return reply
