@@ -1,0 +1,186 @@
+import type { INestApplication } from '@nestjs/common';
+import { RedisSessionModule, SessionRepository, type RedisSessionModuleOptions } from 'nest-redis-session';
+import { RedisServer } from './support/redis-server.js';
+import { createTestApp, TEST_SECRET } from './support/test-app.js';
+
+/**
+ * The store primitives that rotation, logout and revocation rest on, run the same way against the Redis
+ * store (a real redis-server) and the in-memory one: both must answer alike.
+ */
+const STORES = ['redis', 'memory'] as const;
+
+const fields = (entries: Record<string, string>): Map<string, string> => new Map(Object.entries(entries));
+
+describe.each(STORES)('store contract: %s', (kind) => {
+  let redis: RedisServer | undefined;
+  let app: INestApplication;
+  let store: SessionRepository;
+  let next = 0;
+  /** A fresh public ID per use: the stores never see one twice. */
+  const id = (): string => `contract-${kind}-${++next}`.padEnd(22, 'x');
+
+  beforeAll(async () => {
+    const options: RedisSessionModuleOptions = { secrets: [TEST_SECRET], maxSessionBytes: 1_024 };
+    if (kind === 'redis') {
+      redis = await RedisServer.start();
+      options.redis = redis.url;
+    } else {
+      options.store = 'memory';
+    }
+    app = await createTestApp('express', { imports: [RedisSessionModule.forRoot(options)] });
+    store = app.get(SessionRepository);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await redis?.destroy();
+  });
+
+  describe('retire, the gate of a rotation', () => {
+    it('turns a live record into a tombstone naming both owners, and hands back its data', async () => {
+      const [old, successor] = [id(), id()];
+      await store.create(old, { fields: fields({ cart: '[1]' }), userId: 'alice' });
+      const retired = await store.retire(old, successor, 'alice', 5_000);
+      expect(retired).toEqual({ retired: true, fields: fields({ cart: '[1]' }) });
+      expect(await store.load(old)).toEqual({ forward: { to: successor, formerUserId: 'alice', userId: 'alice' } });
+    });
+
+    it('records an anonymous owner as undefined on either side', async () => {
+      const [old, successor] = [id(), id()];
+      await store.create(old, { fields: fields({ a: '1' }) });
+      await store.retire(old, successor, 'bob', 5_000);
+      expect(await store.load(old)).toEqual({ forward: { to: successor, formerUserId: undefined, userId: 'bob' } });
+    });
+
+    it('writes nothing for a record that is gone, and says so', async () => {
+      const missing = id();
+      expect(await store.retire(missing, id(), undefined, 5_000)).toEqual({ retired: false });
+      expect(await store.load(missing)).toEqual({ missing: 'unknown' });
+    });
+
+    it('writes nothing for a record another rotation moved, and says where it went', async () => {
+      const [old, first, second] = [id(), id(), id()];
+      await store.create(old, { fields: fields({ a: '1' }) });
+      await store.retire(old, first, undefined, 5_000);
+      expect(await store.retire(old, second, undefined, 5_000)).toEqual({ retired: false, movedTo: first });
+      expect(await store.load(old)).toMatchObject({ forward: { to: first } });
+    });
+
+    it('with no grace period, deletes the record outright', async () => {
+      const old = id();
+      await store.create(old, { fields: fields({ a: '1' }) });
+      expect(await store.retire(old, id(), undefined, 0)).toMatchObject({ retired: true });
+      expect(await store.load(old)).toEqual({ missing: 'unknown' });
+    });
+  });
+
+  describe('end (logout, destroy)', () => {
+    it('deletes a live record, reports an absent one, and leaves a tombstone and its successor alone', async () => {
+      const [live, old, successor] = [id(), id(), id()];
+      await store.create(live, { fields: fields({ a: '1' }) });
+      expect(await store.end(live)).toBe('ended');
+      expect(await store.end(live)).toBe('absent');
+
+      await store.create(old, { fields: fields({ a: '1' }), userId: 'carol' });
+      await store.retire(old, successor, 'carol', 5_000);
+      await store.create(successor, { fields: fields({ a: '1' }), userId: 'carol' });
+      expect(await store.end(old)).toEqual({ movedTo: successor });
+      expect(await store.load(old)).toMatchObject({ forward: { to: successor } });
+      expect(await store.load(successor)).toHaveProperty('record');
+    });
+  });
+
+  describe('deleteOwned (revoke)', () => {
+    it('deletes only the owner’s record, and follows a same-user tombstone without deleting through it', async () => {
+      const [mine, old, successor, switched] = [id(), id(), id(), id()];
+      await store.create(mine, { fields: fields({}), userId: 'dave' });
+      expect(await store.deleteOwned(mine, 'erin')).toEqual({ deleted: false });
+      expect(await store.deleteOwned(mine, 'dave')).toEqual({ deleted: true });
+
+      await store.create(old, { fields: fields({}), userId: 'dave' });
+      await store.retire(old, successor, 'dave', 5_000);
+      expect(await store.deleteOwned(old, 'dave')).toEqual({ deleted: false, movedTo: successor });
+
+      // A move into another user's login is never followed by the former owner's revoke.
+      await store.create(switched, { fields: fields({}), userId: 'dave' });
+      await store.retire(switched, id(), 'erin', 5_000);
+      expect(await store.deleteOwned(switched, 'dave')).toEqual({ deleted: false });
+    });
+  });
+
+  describe('update', () => {
+    it('points a save at a tombstone to where the session went, with both owners', async () => {
+      const [old, successor] = [id(), id()];
+      await store.create(old, { fields: fields({ a: '1' }) });
+      await store.retire(old, successor, 'frank', 5_000);
+      expect(await store.update(old, { set: fields({ a: '2' }), remove: [] })).toEqual({
+        written: false,
+        forward: { to: successor, formerUserId: undefined, userId: 'frank' },
+      });
+    });
+
+    it('refuses a write that grows the data past maxSessionBytes, counting what others stored', async () => {
+      const session = id();
+      await store.create(session, { fields: fields({ one: JSON.stringify('x'.repeat(600)) }) });
+      const grown = await store.update(session, { set: fields({ two: JSON.stringify('y'.repeat(600)) }), remove: [] });
+      expect(grown).toEqual({ written: false, tooLarge: 3 + 602 + 3 + 602 });
+      expect((await store.load(session)).record?.fields).toEqual(fields({ one: JSON.stringify('x'.repeat(600)) }));
+    });
+
+    it('lets a record over the limit shrink, and refuses it to grow', async () => {
+      const session = id();
+      await store.create(session, { fields: fields({ big: JSON.stringify('x'.repeat(2_000)) }) });
+      expect(await store.update(session, { set: fields({ more: '1' }), remove: [] })).toMatchObject({
+        written: false,
+        tooLarge: expect.any(Number) as number,
+      });
+      const smaller = JSON.stringify('x'.repeat(1_500));
+      expect(await store.update(session, { set: fields({ big: smaller }), remove: [] })).toEqual({ written: true });
+      expect(await store.update(session, { set: fields({}), remove: ['big'] })).toEqual({ written: true });
+      expect(await store.update(session, { set: fields({ more: '1' }), remove: [] })).toEqual({ written: true });
+    });
+  });
+
+  describe('the per-user index', () => {
+    it('swaps a replaced member only while it is still a member', async () => {
+      const [old, successor, orphan] = [id(), id(), id()];
+      const deadline = Date.now() + 60_000;
+      await store.indexAdd('gina', old, deadline, { limit: 0, policy: 'evict-oldest' });
+      expect(
+        await store.indexAdd('gina', successor, deadline, { limit: 0, policy: 'evict-oldest', replaces: old }),
+      ).toEqual({
+        added: true,
+        evicted: [],
+      });
+      expect(await store.indexMembers('gina')).toEqual([successor]);
+      expect(
+        await store.indexAdd('gina', orphan, deadline, { limit: 0, policy: 'evict-oldest', replaces: old }),
+      ).toEqual({
+        added: false,
+        replacedGone: true,
+      });
+      expect(await store.indexMembers('gina')).toEqual([successor]);
+    });
+
+    it('takes every member but one in one step', async () => {
+      const [a, b, c] = [id(), id(), id()];
+      const deadline = Date.now() + 60_000;
+      for (const member of [a, b, c]) await store.indexAdd('hank', member, deadline, { limit: 0, policy: 'reject' });
+      expect((await store.indexTake('hank', b)).sort()).toEqual([a, c].sort());
+      expect(await store.indexMembers('hank')).toEqual([b]);
+      expect(await store.indexTake('hank')).toEqual([b]);
+      expect(await store.indexMembers('hank')).toEqual([]);
+    });
+
+    it('reads a member mid-rotation as moving: neither listed nor pruned', async () => {
+      const [old, successor] = [id(), id()];
+      await store.create(old, { fields: fields({}), userId: 'ivy' });
+      await store.retire(old, successor, 'ivy', 5_000);
+      expect(await store.readMetadata([old])).toEqual(['moving']);
+      const created = await store.create(id(), { fields: fields({}), userId: 'ivy' });
+      await store.indexAdd('ivy', old, created!.deadline, { limit: 0, policy: 'evict-oldest' });
+      expect(await store.listForUser('ivy')).toEqual([]);
+      expect(await store.indexMembers('ivy')).toEqual([old]);
+    });
+  });
+});
