@@ -1,0 +1,37 @@
+import { sessionCookieOf } from './support/robustness-http.js';
+import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
+import { waitUntil } from './support/robustness-redis.js';
+import { ADAPTERS } from './support/test-app.js';
+
+/**
+ * What the README's persistence advice rests on: a logout is a deletion in Redis, so a crash that loses the
+ * deletion brings the session back. With RDB snapshots alone everything since the last snapshot is lost.
+ */
+describe.each(ADAPTERS)('Redis persistence on %s', (adapter) => {
+  let app: RobustnessApp;
+
+  beforeAll(async () => {
+    app = await startRobustnessApp(adapter);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('with RDB snapshots only, a logout lost in a crash (kill -9) brings the signed-out session back', async () => {
+    const { http, inspector, redis } = app;
+    const cookie = sessionCookieOf(await http.post('/login', { json: { userId: 'rdb' } }));
+    await inspector.save();
+    expect((await http.post('/logout', { cookie })).status).toBe(201);
+    expect((await http.get('/private', { cookie })).status).toBe(401);
+
+    process.kill(redis.pid, 'SIGKILL');
+    await redis.stop();
+    await redis.restart();
+    await waitUntil(async () => (await http.get('/r/session')).status === 200);
+
+    const resurrected = await http.get('/private', { cookie });
+    expect(resurrected.status).toBe(200);
+    expect(resurrected.body.userId).toBe('rdb');
+  });
+});
