@@ -1,9 +1,10 @@
 import { Controller, Get, type INestApplication } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { RedisSessionModule, RedisSessionRepository, type RedisSessionModuleOptions } from 'nest-redis-session';
+import { RedisSessionModule, type RedisSessionModuleOptions } from 'nest-redis-session';
 import { RedisSessionHealthIndicator } from 'nest-redis-session/terminus';
 import request from 'supertest';
 import type { Redis } from 'ioredis';
+import { RedisSessionStore } from './support/internals.js';
 import { RedisServer } from './support/redis-server.js';
 import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
 import { timed, waitUntil } from './support/timing.js';
@@ -13,7 +14,7 @@ type Server = Parameters<typeof request>[0];
 const COMMAND_TIMEOUT = 300;
 /** Generous: the point is "bounded, not hung", on a noisy 2-core machine. */
 const BOUND = COMMAND_TIMEOUT + 1_500;
-const SHAS = RedisSessionRepository.scripts.map((script) => script.sha);
+const SHAS = RedisSessionStore.scripts.map((script) => script.sha);
 
 @Controller('health')
 class HealthController {

@@ -12,8 +12,6 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import {
   REDIS_SESSION_TELEMETRY_LOADER,
   RedisSessionModule,
-  RedisSessionRepository,
-  SessionRepository,
   SessionTelemetry,
   type RedisSessionModuleOptions,
 } from 'nest-redis-session';
@@ -25,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
 import { cookieFrom, valueOf } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
+import { RedisSessionStore, SessionStore } from './support/internals.js';
 import { RedisServer } from './support/redis-server.js';
 import { ADAPTERS, adapterOf, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
 
@@ -219,11 +218,11 @@ describe.each(ADAPTERS)('OpenTelemetry spans and metrics on %s', (adapter) => {
     expect(JSON.stringify(await sdk.reader.collect())).not.toContain(publicId);
   });
 
-  it('keeps the repository an instance of its store, with the store’s own methods', () => {
-    const repository = app.get(SessionRepository);
-    expect(types.isProxy(repository)).toBe(true);
-    expect(repository).toBeInstanceOf(RedisSessionRepository);
-    expect((repository as RedisSessionRepository).keyOf('abc')).toBe('sess:{abc}');
+  it('keeps the instrumented store an instance of its class, with the store’s own methods', () => {
+    const store = app.get(SessionStore);
+    expect(types.isProxy(store)).toBe(true);
+    expect(store).toBeInstanceOf(RedisSessionStore);
+    expect((store as RedisSessionStore).keyOf('abc')).toBe('sess:{abc}');
   });
 });
 
@@ -284,7 +283,7 @@ describe('without @opentelemetry/api', () => {
       await eventsDelivered();
 
       expect(app.get(SessionTelemetry).enabled).toBe(false);
-      expect(types.isProxy(app.get(SessionRepository))).toBe(false);
+      expect(types.isProxy(app.get(SessionStore))).toBe(false);
       expect(sdk.spans.getFinishedSpans()).toEqual([]);
       expect(await sdk.points('session.loads')).toEqual([]);
       expect(await sdk.points('session.rejected')).toEqual([]);

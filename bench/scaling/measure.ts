@@ -5,7 +5,7 @@
  *   npm run build -w nest-redis-session && npx tsc -p bench/tsconfig.bench.json && node dist/bench/scaling/measure.js
  *
  * It starts its own redis-server on a free loopback port (never 6379), writes records through the
- * library's own `SessionRepository` (the same Lua scripts and layout an app writes), measures
+ * library's own store (the same Lua scripts and layout an app writes), measures
  * `used_memory` before and after, then replays the exact read and write commands the library sends
  * (captured with MONITOR) with `redis-benchmark` against random existing sessions. Prints Markdown.
  * SCALING_SESSIONS sets how many sessions per payload (default 20000).
@@ -16,7 +16,8 @@ import { promisify } from 'node:util';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Redis } from 'ioredis';
-import { describeUserAgent, RedisSessionModule, SessionRepository } from 'nest-redis-session';
+import { describeUserAgent, RedisSessionModule } from 'nest-redis-session';
+import type { SessionStore } from '../../libs/redis-session/src/store/session-store.js';
 import { RedisServer } from '../../test/support/redis-server.js';
 
 const run = promisify(execFile);
@@ -48,6 +49,18 @@ const PAYLOADS: { label: string; bytes: number; sessions: number }[] = [
 @Module({})
 class Empty {}
 
+/**
+ * The library's store class, the DI token of its (internal) store, taken from the very build the app
+ * imports: records are written under chosen public IDs, which no public API does.
+ */
+async function storeToken(): Promise<abstract new () => SessionStore> {
+  const entry = import.meta.resolve('nest-redis-session');
+  const internal = (await import(new URL('./store/session-store.js', entry).href)) as {
+    SessionStore: abstract new () => SessionStore;
+  };
+  return internal.SessionStore;
+}
+
 async function usedMemory(client: Redis): Promise<number> {
   const info = await client.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)![1]);
@@ -76,7 +89,7 @@ async function main(): Promise<void> {
     },
     { logger: false },
   );
-  const sessions = app.get(SessionRepository);
+  const sessions = app.get(await storeToken());
   const out: string[] = [];
   try {
     out.push(

@@ -18,8 +18,7 @@ export { REDIS_SESSION_CLIENT, REDIS_SESSION_CLOCK, REDIS_SESSION_OPTIONS } from
 export { Session } from './decorators/session.decorator.js';
 export { Public } from './decorators/public.decorator.js';
 export { RecentLogin } from './decorators/recent-login.decorator.js';
-export type { SessionApi, SessionData } from './session/session.interface.js';
-export type { LoginOptions } from './session/session-context.js';
+export type { LoginOptions, SessionApi, SessionData } from './session/session.interface.js';
 
 export { SessionEvents } from './events/session-events.js';
 export type {
@@ -36,23 +35,10 @@ export type { OpenTelemetryApi, OpenTelemetryApiLoader } from './telemetry/opent
 export { AuthGuard, type AuthFailureReason } from './guards/auth.guard.js';
 export { SessionInterceptor } from './interceptors/session.interceptor.js';
 
-export { describeUserAgent } from './http/describe-user-agent.js';
+export { describeUserAgent } from './transport/describe-user-agent.js';
 
 export { SessionRepository } from './store/session.repository.js';
-export { RedisSessionRepository } from './store/redis-session.repository.js';
-export { MemorySessionRepository, type Clock } from './store/memory-session.repository.js';
-export type {
-  FieldChanges,
-  LoadResult,
-  MissingReason,
-  NewSessionRecord,
-  SessionDevice,
-  SessionForward,
-  SessionRecord,
-  UpdateResult,
-  UserSessionSummary,
-  WrittenTimes,
-} from './store/session-record.js';
+export type { SessionDevice, UserSessionSummary } from './store/session-record.js';
 
 export { RedisSessionError } from './errors/redis-session.error.js';
 export { SessionConfigurationError } from './errors/session-configuration.error.js';

@@ -6,8 +6,9 @@ import type { ResolvedSessionOptions } from './options/resolved-session-options.
 import { REDIS_SESSION_CLIENT, REDIS_SESSION_OPTIONS } from './redis-session.constants.js';
 import type { RedisSessionOptionsFactory } from './redis-session.module-definition.js';
 import { RedisSessionModule, SessionModule } from './redis-session.module.js';
-import { MemorySessionRepository } from './store/memory-session.repository.js';
+import { MemorySessionStore } from './store/memory-session.store.js';
 import { SessionRepository } from './store/session.repository.js';
+import { SessionStore } from './store/session-store.js';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 const VALID: RedisSessionModuleOptions = { store: 'memory', secrets: [SECRET] };
@@ -55,7 +56,8 @@ describe('RedisSessionModule', () => {
     const options = moduleRef.get<ResolvedSessionOptions>(REDIS_SESSION_OPTIONS);
     expect(options.store).toBe('memory');
     expect(options.idleTimeout).toBe(30 * 60_000);
-    expect(moduleRef.get(SessionRepository)).toBeInstanceOf(MemorySessionRepository);
+    expect(moduleRef.get(SessionStore)).toBeInstanceOf(MemorySessionStore);
+    expect(moduleRef.get(SessionRepository)).toBeInstanceOf(SessionRepository);
     expect(moduleRef.get(REDIS_SESSION_CLIENT)).toBeNull();
   });
 

@@ -2,11 +2,11 @@ import { createParamDecorator, UseInterceptors, type ExecutionContext } from '@n
 import { SessionNotLoadedError } from '../errors/session-not-loaded.error.js';
 import { SessionInterceptor } from '../interceptors/session.interceptor.js';
 import { USES_SESSION_METADATA } from '../redis-session.constants.js';
-import { findContextOf } from '../session/session-manager.js';
+import { executionSessions } from '../session/execution-sessions.js';
 import type { SessionApi, SessionData } from '../session/session.interface.js';
 
 const sessionParam = createParamDecorator((key: string | undefined, execution: ExecutionContext) => {
-  const handle = findContextOf(execution)?.handle;
+  const handle = executionSessions.find(execution)?.handle;
   if (handle === undefined) throw new SessionNotLoadedError();
   return key === undefined ? handle : (handle.data as Record<string, unknown>)[key];
 });

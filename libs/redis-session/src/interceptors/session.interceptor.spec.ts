@@ -45,7 +45,6 @@ function managerFor(session: RecordingSession): SessionManager {
       session.log.push('load');
       return Promise.resolve(session);
     },
-    withinMessage: (_execution: unknown, _context: unknown, work: () => unknown) => work(),
   } as unknown as SessionManager;
 }
 
@@ -56,7 +55,8 @@ function handlerUsingSession(): () => void {
 }
 
 function executionOf(handler: () => void): ExecutionContext {
-  return { getHandler: () => handler } as unknown as ExecutionContext;
+  // No transport the library knows: the interceptor's own logic only, no socket message scope.
+  return { getHandler: () => handler, getType: () => 'rpc' } as unknown as ExecutionContext;
 }
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -2,20 +2,9 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import { Observable } from 'rxjs';
 import { USES_SESSION_METADATA } from '../redis-session.constants.js';
+import { executionSessions } from '../session/execution-sessions.js';
 import type { SessionContext } from '../session/session-context.js';
 import { SessionManager } from '../session/session-manager.js';
-
-/**
- * Executions an instance of this interceptor already handles. `@Session()` binds the interceptor to its
- * handler; with `globalInterceptor: true` (or a `@UseInterceptors(SessionInterceptor)` of the app's own) a
- * second instance sees the same execution, and must let it through rather than save twice.
- */
-const handled = new WeakSet<ExecutionContext>();
-/**
- * The save in progress per session: GraphQL resolves a query's fields concurrently, on one session. Shared
- * by every instance (Nest creates one per module that binds the interceptor).
- */
-const saving = new WeakMap<SessionContext, Promise<void>>();
 
 /**
  * Loads the session before a handler that declares `@Session()`, and saves it after the handler, before
@@ -40,8 +29,8 @@ export class SessionInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
-    if (handled.has(context)) return next.handle();
-    handled.add(context);
+    // `@Session()` binds the interceptor to its handler; a second binding (globalInterceptor) passes through.
+    if (!executionSessions.claim(context)) return next.handle();
     if (this.handlerUsesSession(context.getHandler())) {
       return this.sessions.loadContext(context).then((session) => this.persistAfter(context, session, next));
     }
@@ -57,7 +46,7 @@ export class SessionInterceptor implements NestInterceptor {
    * an rxjs chain: it runs on every request that uses a session.
    */
   private persistAfter(context: ExecutionContext, session: SessionContext, next: CallHandler): Observable<unknown> {
-    const source = this.sessions.withinMessage(context, session, () => next.handle());
+    const source = executionSessions.withinMessage(context, session, () => next.handle());
     return new Observable<unknown>((subscriber) => {
       let pending = 0;
       let sourceDone = false;
@@ -88,16 +77,12 @@ export class SessionInterceptor implements NestInterceptor {
     });
   }
 
-  /** Saves after the save already running on this session, if any, so a new session is created once. */
+  /** Saves after the save already running on this session, if any (GraphQL resolves fields concurrently). */
   private save(session: SessionContext): Promise<void> {
-    const write = async (): Promise<void> => {
+    return executionSessions.serialize(session, async () => {
       await session.commit();
       session.writeCookie();
-    };
-    const previous = saving.get(session);
-    const current = previous === undefined ? write() : previous.then(write, write);
-    saving.set(session, current);
-    return current;
+    });
   }
 
   private handlerUsesSession(handler: object): boolean {

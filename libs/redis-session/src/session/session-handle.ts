@@ -1,6 +1,6 @@
-import type { LoginOptions, SessionContext } from './session-context.js';
+import type { SessionContext } from './session-context.js';
 import type { SessionRejection } from '../events/session-event.interface.js';
-import type { SessionApi, SessionData } from './session.interface.js';
+import type { LoginOptions, SessionApi, SessionData } from './session.interface.js';
 
 /**
  * The object `@Session()` injects. A thin face over the request's `SessionContext`: the context sits in

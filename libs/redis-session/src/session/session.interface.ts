@@ -1,5 +1,10 @@
 import type { SessionRejection } from '../events/session-event.interface.js';
-import type { LoginOptions } from './session-context.js';
+
+/** Options of `login()`. */
+export interface LoginOptions {
+  /** Labels for the device list (`listForUser`), such as `{ device: 'laptop' }`. Strings only, 1 KiB at most. */
+  metadata?: Record<string, string>;
+}
 
 /**
  * The shape of session data, empty by default. Apps describe theirs by declaration merging, as with

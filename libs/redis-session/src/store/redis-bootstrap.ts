@@ -1,7 +1,7 @@
 import { SessionStoreError } from '../errors/session-store.error.js';
 import type { RedisClient } from './lua-script.js';
 import { lastErrorOf } from './redis-error-log.js';
-import { RedisSessionRepository } from './redis-session.repository.js';
+import { RedisSessionStore } from './redis-session.store.js';
 import { describeClient, isClusterClient, scriptHosts } from './redis-topology.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -18,7 +18,7 @@ export async function connectAndPreload(client: RedisClient, owned: boolean, tim
     if (owned && client.status === 'wait') await withTimeout(client.connect(), timeoutMs);
     // On a cluster every primary needs the scripts: EVALSHA runs on the primary of the key's slot.
     const loads = scriptHosts(client).flatMap((host) =>
-      RedisSessionRepository.scripts.map((script) => host.script('LOAD', script.source)),
+      RedisSessionStore.scripts.map((script) => host.script('LOAD', script.source)),
     );
     await withTimeout(Promise.all(loads), timeoutMs);
   } catch (error) {

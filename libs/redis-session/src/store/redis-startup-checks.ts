@@ -4,24 +4,17 @@ import { messageOf } from '../errors/error-message.js';
 import { SessionStoreError } from '../errors/session-store.error.js';
 import type { RedisClient } from './lua-script.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
-import { RedisSessionRepository } from './redis-session.repository.js';
-import { EXPIRED_GRACE } from './session.repository.js';
-import { withTimeout } from './with-timeout.js';
+import { RedisSessionStore } from './redis-session.store.js';
 
 /**
- * Runs the read script once, straight on the client (not through the repository, so telemetry does not
- * count it), on a key under the prefix that no session can have (`{startup-check}` is not a public ID). A
- * Redis user without `EVALSHA`, or whose key pattern does not cover the prefix, then fails startup with a
- * clear error instead of turning every request into a 503 (S37).
+ * Runs the read script once, on a store of its own (not the module's, so telemetry does not count it), on
+ * a key under the prefix that no session can have (`{startup-check}` is not a public ID). A Redis user
+ * without `EVALSHA`, or whose key pattern does not cover the prefix, then fails startup with a clear error
+ * instead of turning every request into a 503 (S37).
  */
 export async function checkPermissions(client: RedisClient, options: ResolvedSessionOptions): Promise<void> {
-  const load = RedisSessionRepository.scripts.find((script) => script.fileName === 'load-session.lua')!;
-  const key = `${options.keyPrefix}{startup-check}`;
   try {
-    await withTimeout(
-      load.run(client, key, [options.idleTimeout, options.touchAfter, EXPIRED_GRACE]),
-      options.commandTimeout,
-    );
+    await new RedisSessionStore(client, options).load('startup-check');
   } catch (error) {
     const cause = error instanceof SessionStoreError && error.cause !== undefined ? error.cause : error;
     throw new SessionStoreError(

@@ -66,7 +66,7 @@ export class ReplicatedWrites {
   private lastWarning = 0;
 
   /**
-   * @param bound how the store bounds a command on the main connection (see `RedisSessionRepository`);
+   * @param bound how the store bounds a command on the main connection (see `RedisSessionStore`);
    *   the acknowledged path bounds connecting and `WAIT` itself.
    */
   constructor(

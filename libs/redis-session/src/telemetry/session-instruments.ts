@@ -11,7 +11,7 @@ import type {
 } from './opentelemetry-api.js';
 import { TELEMETRY_SCOPE } from './telemetry.constants.js';
 
-/** The `SessionRepository` methods that get a span. */
+/** The `SessionStore` operations that get a span. */
 export type StoreOperation =
   | 'load'
   | 'create'

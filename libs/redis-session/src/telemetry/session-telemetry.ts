@@ -3,8 +3,8 @@ import type { Subscription } from 'rxjs';
 import { messageOf } from '../errors/error-message.js';
 import type { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
-import type { SessionRepository } from '../store/session.repository.js';
-import { instrumentRepository } from './instrumented-repository.js';
+import type { SessionStore } from '../store/session-store.js';
+import { instrumentStore } from './instrumented-store.js';
 import type { OpenTelemetryApiLoader } from './opentelemetry-api.js';
 import { SessionInstruments } from './session-instruments.js';
 
@@ -59,9 +59,9 @@ export class SessionTelemetry implements OnApplicationShutdown {
     return this.instruments !== undefined;
   }
 
-  /** The repository with every store operation recorded; the repository itself when telemetry is off. */
-  instrument<T extends SessionRepository>(repository: T): T {
-    return this.instruments ? instrumentRepository(repository, this.instruments) : repository;
+  /** The store with every operation recorded; the store itself when telemetry is off. */
+  instrument<T extends SessionStore>(store: T): T {
+    return this.instruments ? instrumentStore(store, this.instruments) : store;
   }
 
   onApplicationShutdown(): void {

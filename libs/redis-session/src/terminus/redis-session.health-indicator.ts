@@ -4,7 +4,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { REDIS_SESSION_CLIENT, REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
 import type { RedisClient } from '../store/lua-script.js';
-import { RedisSessionRepository } from '../store/redis-session.repository.js';
+import { RedisSessionStore } from '../store/redis-session.store.js';
 
 /** What the indicator reports about the session store when it is up. */
 export type SessionStoreHealth =
@@ -84,7 +84,7 @@ export class RedisSessionHealthIndicator {
     const start = performance.now();
     await server.ping();
     const latency = Math.round(performance.now() - start);
-    const scripts = RedisSessionRepository.scripts;
+    const scripts = RedisSessionStore.scripts;
     const exists = (await server.script('EXISTS', ...scripts.map((script) => script.sha))) as number[];
     const missing = scripts.filter((_, i) => exists[i] !== 1);
     await Promise.all(missing.map((script) => server.script('LOAD', script.source)));

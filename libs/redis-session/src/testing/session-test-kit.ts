@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
 import { encodeValue } from '../session/session-data.codec.js';
-import { generateSessionId, publicIdOf } from '../session/session-id.js';
-import { SessionManager } from '../session/session-manager.js';
-import { SessionRepository } from '../store/session.repository.js';
+import { CookieSigner, generateSessionId, publicIdOf } from '../session/session-id.js';
+import { SessionStore } from '../store/session-store.js';
 
 /** What `SessionTestKit.signIn()` returns. */
 export interface TestSession {
@@ -24,31 +23,40 @@ export interface TestSession {
  */
 @Injectable()
 export class SessionTestKit {
+  private readonly signer: CookieSigner;
+
   constructor(
-    private readonly repository: SessionRepository,
-    private readonly sessions: SessionManager,
+    private readonly store: SessionStore,
     @Inject(REDIS_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
-  ) {}
+  ) {
+    this.signer = new CookieSigner(options.secrets);
+  }
 
   /** A signed-in session for `userId` holding `data`, listed in the user's index like a real login. */
   async signIn(userId: string, data: object = {}, options: { secure?: boolean } = {}): Promise<TestSession> {
     const id = generateSessionId();
     const publicId = publicIdOf(id);
-    const times = await this.repository.create(publicId, { fields: this.encode(data), userId });
+    const times = await this.store.create(publicId, { fields: this.encode(data), userId });
     if (times === undefined) throw new Error('SessionTestKit: could not create the session');
-    await this.repository.indexAdd(userId, publicId, times.deadline, {
+    await this.store.indexAdd(userId, publicId, times.deadline, {
       limit: 0,
       policy: this.options.onSessionLimit,
     });
-    return { cookie: this.sessions.cookieHeaderFor(id, options.secure), publicId };
+    return { cookie: this.cookieHeaderFor(id, options.secure), publicId };
   }
 
   /** An anonymous session holding `data`. */
   async anonymous(data: object, options: { secure?: boolean } = {}): Promise<TestSession> {
     const id = generateSessionId();
     const publicId = publicIdOf(id);
-    await this.repository.create(publicId, { fields: this.encode(data) });
-    return { cookie: this.sessions.cookieHeaderFor(id, options.secure), publicId };
+    await this.store.create(publicId, { fields: this.encode(data) });
+    return { cookie: this.cookieHeaderFor(id, options.secure), publicId };
+  }
+
+  /** A `Cookie` request header (`name=value`) for a session ID, as a browser would send it. */
+  private cookieHeaderFor(id: string, secure = false): string {
+    const { cookie } = this.options;
+    return `${secure ? cookie.secureName : cookie.plainName}=${this.signer.sign(id)}`;
   }
 
   private encode(data: object): Map<string, string> {

@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { messageOf } from '../errors/error-message.js';
-import { rememberHandshake } from '../http/execution-target.js';
+import { executionSessions } from '../session/execution-sessions.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { isLiveAt } from '../session/session-liveness.js';
 import type { MetadataLookup } from '../store/session-record.js';
-import type { SessionRepository } from '../store/session.repository.js';
+import type { SessionStore } from '../store/session-store.js';
 
 /** What a client gets before its socket is closed because its session ended. */
 const SESSION_ENDED = { status: 'error', statusCode: 401, message: 'Session ended' } as const;
@@ -41,13 +41,13 @@ export class SocketSessionWatcher {
 
   constructor(
     private readonly sessions: SessionManager,
-    private readonly repository: SessionRepository,
+    private readonly store: SessionStore,
     private readonly options: ResolvedSessionOptions,
   ) {}
 
   /** A socket connected with this handshake request. */
   connected(socket: object, request: IncomingMessage): void {
-    rememberHandshake(socket, { request, sessionLoaded: (live) => this.sessionLoaded(socket, live) });
+    executionSessions.rememberHandshake(socket, { request, sessionLoaded: (live) => this.sessionLoaded(socket, live) });
     const publicId = this.sessions.publicIdFromCookie(request);
     if (publicId === undefined || this.stopped) return;
     const state: WatchedSocket = { publicId, bound: false };
@@ -92,7 +92,7 @@ export class SocketSessionWatcher {
     if (ids.length === 0) return;
     let found: MetadataLookup[];
     try {
-      found = await this.repository.readMetadata(ids);
+      found = await this.store.readMetadata(ids);
     } catch (error) {
       // The store is down: sockets stay open (as HTTP keeps the cookie), and the next check tries again.
       if (!this.stopped) logger.warn(`could not check the sessions of open sockets: ${messageOf(error)}`);

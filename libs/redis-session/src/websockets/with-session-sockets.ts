@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
 import { SessionManager } from '../session/session-manager.js';
-import { SessionRepository } from '../store/session.repository.js';
+import { SessionStore } from '../store/session-store.js';
 import { SocketSessionWatcher } from './socket-session.watcher.js';
 
 /**
@@ -28,7 +28,7 @@ export function withSessionSockets<T extends WebSocketAdapter>(app: INestApplica
   const watcherOf = (): SocketSessionWatcher =>
     (watcher ??= new SocketSessionWatcher(
       app.get(SessionManager),
-      app.get(SessionRepository),
+      app.get(SessionStore),
       app.get<symbol, ResolvedSessionOptions>(REDIS_SESSION_OPTIONS),
     ));
 

@@ -1,6 +1,6 @@
 import { resolveSessionOptions } from '../options/resolve-session-options.js';
-import { MemorySessionRepository } from './memory-session.repository.js';
-import { EXPIRED_GRACE } from './session.repository.js';
+import { MemorySessionStore } from './memory-session.store.js';
+import { EXPIRED_GRACE } from './session-store.js';
 import type { LoadResult, SessionRecord } from './session-record.js';
 
 const T0 = 1_900_000_000_000;
@@ -10,7 +10,7 @@ const TOUCH_AFTER = 10_000;
 const ID = 'public-id-1';
 
 let now = T0;
-let repository: MemorySessionRepository;
+let repository: MemorySessionStore;
 
 function fields(entries: Record<string, string> = {}): Map<string, string> {
   return new Map(Object.entries(entries));
@@ -41,10 +41,10 @@ beforeEach(() => {
     absoluteTimeout: ABSOLUTE,
     touchAfter: TOUCH_AFTER,
   });
-  repository = new MemorySessionRepository(options, () => now);
+  repository = new MemorySessionStore(options, () => now);
 });
 
-describe('MemorySessionRepository', () => {
+describe('MemorySessionStore', () => {
   describe('create', () => {
     it('writes a record and reports the times it settled on', async () => {
       await expect(repository.create(ID, { fields: fields({ cart: '[1]' }) })).resolves.toEqual({

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { executionTargetOf, rememberHandshake } from './execution-target.js';
+import { executionTargetOf } from './execution-target.js';
 
 /** A minimal `ExecutionContext` over an argument list, as Nest builds one for each transport. */
 function contextOf(type: string, args: unknown[]): ExecutionContext {
@@ -17,7 +17,7 @@ describe('executionTargetOf', () => {
     const raw = nodeRequest();
     const reply = { raw: {}, header: () => undefined };
     const target = executionTargetOf(contextOf('http', [{ raw }, reply]));
-    expect(target).toMatchObject({ kind: 'http', response: reply, socket: undefined, message: undefined });
+    expect(target).toMatchObject({ response: reply, socket: undefined, message: undefined });
     expect(target?.request).toBe(raw);
   });
 
@@ -25,7 +25,7 @@ describe('executionTargetOf', () => {
     const req = nodeRequest();
     const res = {};
     const target = executionTargetOf(contextOf('graphql', [undefined, {}, { req, res }, {}]));
-    expect(target).toMatchObject({ kind: 'graphql', request: req, response: res });
+    expect(target).toMatchObject({ request: req, response: res });
   });
 
   it('finds Express’s response as req.res when the GraphQL context holds only req', () => {
@@ -53,10 +53,10 @@ describe('executionTargetOf', () => {
   it('takes a socket’s recorded handshake request, with no response, keyed per message', () => {
     const socket = {};
     const request = nodeRequest();
-    rememberHandshake(socket, { request: request as never });
+    const handshakes = new Map<object, unknown>([[socket, request]]);
     const args = [socket, { some: 'data' }, 'event', 'pattern'];
-    const target = executionTargetOf(contextOf('ws', args));
-    expect(target).toMatchObject({ kind: 'ws', request, response: undefined, socket });
+    const target = executionTargetOf(contextOf('ws', args), (s) => handshakes.get(s) as never);
+    expect(target).toMatchObject({ request, response: undefined, socket });
     expect(target?.message).toBe(args);
   });
 

@@ -16,12 +16,8 @@ import { rawRequestOf } from './http-adapter.js';
  * It imports neither `@nestjs/graphql` nor `@nestjs/websockets`: both stay optional.
  */
 
-/** Where a handler runs. */
-export type TransportKind = 'http' | 'graphql' | 'ws';
-
 /** The request (and response, if any) that an execution's session belongs to. */
 export interface ExecutionTarget {
-  readonly kind: TransportKind;
   /** The Node request the cookie is read from: the HTTP request, or the socket's handshake request. */
   readonly request: IncomingMessage;
   /** The adapter's response, for `Set-Cookie`; `undefined` over a socket or when the GraphQL context has none. */
@@ -35,32 +31,18 @@ export interface ExecutionTarget {
   readonly message: object | undefined;
 }
 
-/** What the WebSocket integration records about a socket when it connects. */
-export interface SocketHandshake {
-  readonly request: IncomingMessage;
-  /** Told, after each message that loaded the session, whether the cookie still named a live session. */
-  readonly sessionLoaded?: (live: boolean) => void;
-}
-
-const handshakes = new WeakMap<object, SocketHandshake>();
-
-/** Records a socket's handshake (WebSocket integration only). Forgotten with the socket. */
-export function rememberHandshake(socket: object, handshake: SocketHandshake): void {
-  handshakes.set(socket, handshake);
-}
-
-/** The handshake recorded for a socket, if any. */
-export function handshakeOf(socket: object): SocketHandshake | undefined {
-  return handshakes.get(socket);
-}
+/** The handshake request recorded for a socket when it connected, if any (see `ExecutionSessions`). */
+export type HandshakeLookup = (socket: object) => IncomingMessage | undefined;
 
 /** The request and response of an execution; `undefined` where there is none (RPC, a context without `req`). */
-export function executionTargetOf(execution: ExecutionContext): ExecutionTarget | undefined {
+export function executionTargetOf(
+  execution: ExecutionContext,
+  handshakeOf: HandshakeLookup = () => undefined,
+): ExecutionTarget | undefined {
   switch (execution.getType<string>()) {
     case 'http': {
       const http = execution.switchToHttp();
       return {
-        kind: 'http',
         request: rawRequestOf(http.getRequest<object>()),
         response: http.getResponse<object>(),
         socket: undefined,
@@ -70,7 +52,7 @@ export function executionTargetOf(execution: ExecutionContext): ExecutionTarget 
     case 'graphql':
       return graphqlTarget(execution.getArgs()[2]);
     case 'ws':
-      return socketTarget(execution.getArgs());
+      return socketTarget(execution.getArgs(), handshakeOf);
     default:
       return undefined;
   }
@@ -91,7 +73,6 @@ function graphqlTarget(context: unknown): ExecutionTarget | undefined {
   // Express links the response from the request; Fastify does not, so its reply must be in the context.
   const response = res ?? reply ?? (adapterRequest as { res?: unknown }).res;
   return {
-    kind: 'graphql',
     request: rawRequestOf(adapterRequest),
     response: isObject(response) ? response : undefined,
     socket: undefined,
@@ -99,12 +80,12 @@ function graphqlTarget(context: unknown): ExecutionTarget | undefined {
   };
 }
 
-function socketTarget(args: unknown[]): ExecutionTarget | undefined {
+function socketTarget(args: unknown[], handshakeOf: HandshakeLookup): ExecutionTarget | undefined {
   const socket = args[0];
   if (!isObject(socket)) return undefined;
-  const request = handshakes.get(socket)?.request ?? (socket as { request?: unknown }).request;
+  const request = handshakeOf(socket) ?? (socket as { request?: unknown }).request;
   if (!isObject(request) || !isObject((request as { headers?: unknown }).headers)) return undefined;
-  return { kind: 'ws', request: request as IncomingMessage, response: undefined, socket, message: args };
+  return { request: request as IncomingMessage, response: undefined, socket, message: args };
 }
 
 function isObject(value: unknown): value is object {

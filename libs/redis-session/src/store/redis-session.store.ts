@@ -1,4 +1,3 @@
-import type { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { LuaScript, type RedisClient } from './lua-script.js';
 import { METADATA_FIELDS, parseMetadataFields, parseRecord } from './parse-record.js';
@@ -17,7 +16,7 @@ import type {
   UpdateResult,
   WrittenTimes,
 } from './session-record.js';
-import { EXPIRED_GRACE, SessionRepository, userIndexIdOf, type IndexAddOptions } from './session.repository.js';
+import { EXPIRED_GRACE, SessionStore, userIndexIdOf, type IndexAddOptions } from './session-store.js';
 import { toStoreError, withTimeout } from './with-timeout.js';
 
 const LOAD = new LuaScript('load-session.lua');
@@ -53,7 +52,7 @@ const MAX_METADATA_BYTES = 1_024;
  * script call and each save in one more; one sorted set per user at `<keyPrefix>u:{<SHA-256 of the user
  * ID>}`. The braces make every key its own cluster hash tag, so each script touches one slot.
  */
-export class RedisSessionRepository extends SessionRepository {
+export class RedisSessionStore extends SessionStore {
   /** Every script is loaded into the server at bootstrap; see `connectAndPreload`. */
   static readonly scripts: readonly LuaScript[] = [
     LOAD,
@@ -80,11 +79,10 @@ export class RedisSessionRepository extends SessionRepository {
    */
   constructor(
     private readonly client: RedisClient,
-    options: ResolvedSessionOptions,
-    events?: SessionEvents,
+    private readonly options: ResolvedSessionOptions,
     clientBoundsCommands = false,
   ) {
-    super(options, events);
+    super();
     // A client the module created fails every command within `commandTimeout` itself; a second timer per
     // command would only cost time on every request. The app's own client may queue commands for ever.
     this.call = clientBoundsCommands

@@ -1,4 +1,3 @@
-import type { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { idleTimeoutOf, isLiveAt } from '../session/session-liveness.js';
 import { dataBytesOf } from './record-fields.js';
@@ -16,7 +15,7 @@ import type {
   UpdateResult,
   WrittenTimes,
 } from './session-record.js';
-import { EXPIRED_GRACE, SessionRepository, userIndexIdOf, type IndexAddOptions } from './session.repository.js';
+import { EXPIRED_GRACE, SessionStore, userIndexIdOf, type IndexAddOptions } from './session-store.js';
 
 /** A clock in milliseconds since the epoch; tests pass their own to move time without waiting. */
 export type Clock = () => number;
@@ -55,14 +54,17 @@ const SWEEP_EVERY = 1_000;
  * same per-user index with its atomic limit. For tests and zero-setup demos; sessions are lost on restart
  * and not shared between processes.
  */
-export class MemorySessionRepository extends SessionRepository {
+export class MemorySessionStore extends SessionStore {
   private readonly entries = new Map<string, MemoryEntry>();
   private readonly indexes = new Map<string, MemoryIndex>();
   private readonly tombstones = new Map<string, MemoryTombstone>();
   private writesSinceSweep = 0;
 
-  constructor(options: ResolvedSessionOptions, clock: Clock = Date.now, events?: SessionEvents) {
-    super(options, events, clock);
+  constructor(
+    private readonly options: ResolvedSessionOptions,
+    private readonly clock: Clock = Date.now,
+  ) {
+    super();
   }
 
   /** Number of live sessions (for tests and diagnostics). */

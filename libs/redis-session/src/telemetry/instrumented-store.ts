@@ -1,4 +1,4 @@
-import type { SessionRepository } from '../store/session.repository.js';
+import type { SessionStore } from '../store/session-store.js';
 import type { TelemetrySpan } from './opentelemetry-api.js';
 import type { SessionInstruments, StoreOperation } from './session-instruments.js';
 
@@ -14,19 +14,19 @@ type Recorder = (
 
 const RECORDERS: Readonly<Record<StoreOperation, Recorder | undefined>> = {
   load: (instruments, _args, result, span) =>
-    instruments.recordLoad(result as Awaited<ReturnType<SessionRepository['load']>>, span),
+    instruments.recordLoad(result as Awaited<ReturnType<SessionStore['load']>>, span),
   create: (instruments, [, record], result, span) =>
     instruments.recordSave(
       'create',
-      (record as Parameters<SessionRepository['create']>[1]).fields,
+      (record as Parameters<SessionStore['create']>[1]).fields,
       result !== undefined,
       span,
     ),
   update: (instruments, [, changes], result, span) =>
     instruments.recordSave(
       'update',
-      (changes as Parameters<SessionRepository['update']>[1]).set,
-      (result as Awaited<ReturnType<SessionRepository['update']>>).written,
+      (changes as Parameters<SessionStore['update']>[1]).set,
+      (result as Awaited<ReturnType<SessionStore['update']>>).written,
       span,
     ),
   delete: undefined,
@@ -38,7 +38,7 @@ const RECORDERS: Readonly<Record<StoreOperation, Recorder | undefined>> = {
   },
   indexAdd: (_instruments, _args, result, span) => {
     if (!span.isRecording()) return;
-    const added = result as Awaited<ReturnType<SessionRepository['indexAdd']>>;
+    const added = result as Awaited<ReturnType<SessionStore['indexAdd']>>;
     span.setAttribute('session.added', added.added);
     if (added.added) span.setAttribute('session.evicted', added.evicted.length);
   },
@@ -49,12 +49,11 @@ const RECORDERS: Readonly<Record<StoreOperation, Recorder | undefined>> = {
 };
 
 /**
- * The repository, with a span and metrics around each store operation. A `Proxy`, not a subclass: it is
- * still an instance of the store's own class (`instanceof RedisSessionRepository` holds, the store's own
- * methods stay reachable), and the shared methods it inherits (`listForUser`, `revoke`, ...) run with the
- * proxy as `this`, so the store operations they make are recorded too. Nothing in the store changes.
+ * The store, with a span and metrics around each operation. A `Proxy`, not a subclass: it is still an
+ * instance of the store's own class (`instanceof RedisSessionStore` holds, the store's own methods stay
+ * reachable). Nothing in the store changes.
  */
-export function instrumentRepository<T extends SessionRepository>(repository: T, instruments: SessionInstruments): T {
+export function instrumentStore<T extends SessionStore>(store: T, instruments: SessionInstruments): T {
   const wrappers = new Map<PropertyKey, Method>();
   for (const operation of Object.keys(RECORDERS) as StoreOperation[]) {
     const recorder = RECORDERS[operation];
@@ -62,12 +61,12 @@ export function instrumentRepository<T extends SessionRepository>(repository: T,
       instruments.traced(
         operation,
         // Looked up per call, so a method replaced on the instance later (a test spy) is the one that runs.
-        () => (repository[operation] as (...args: unknown[]) => Promise<unknown>).apply(repository, args),
+        () => (store[operation] as (...args: unknown[]) => Promise<unknown>).apply(store, args),
         recorder && ((result, span) => recorder(instruments, args, result, span)),
       );
     wrappers.set(operation, wrapper);
   }
-  return new Proxy(repository, {
+  return new Proxy(store, {
     get: (target, property, receiver) => wrappers.get(property) ?? Reflect.get(target, property, receiver),
   });
 }

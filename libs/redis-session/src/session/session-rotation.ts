@@ -1,0 +1,134 @@
+import { SessionMovedException } from '../errors/session-moved.exception.js';
+import { SessionStoreUnavailableException } from '../errors/session-store-unavailable.exception.js';
+import { SessionUnauthorizedException } from '../errors/session-unauthorized.exception.js';
+import { TooManySessionsException } from '../errors/too-many-sessions.exception.js';
+import { liveSessionsOf } from '../store/live-sessions.js';
+import type { NewSessionRecord } from '../store/session-record.js';
+import { mergeConcurrentChanges } from './concurrent-changes.js';
+import type { SessionCookie } from './session-cookie.js';
+import { generateSessionId, publicIdOf } from './session-id.js';
+import type { SessionRuntime } from './session-runtime.js';
+import type { SessionState } from './session-state.js';
+import { storeCall } from './store-call.js';
+import { ensureWithinLimit, type TrackedData } from './tracked-data.js';
+
+/** What a login or regenerate gets when its session was signed out while it ran (401). */
+export const SESSION_ENDED = 'Your session ended while this request ran; please sign in again';
+
+/**
+ * A rotation that cannot go on: the session moved to a new ID in another request (409), or was signed
+ * out (401). Thrown as the HTTP exception the request answers with.
+ */
+function refused(moved: boolean): never {
+  throw moved ? new SessionMovedException() : new SessionUnauthorizedException(SESSION_ENDED);
+}
+
+/**
+ * Moves the session to a new ID and resolves the new state; the cookie follows. Every step touches one
+ * key (one cluster slot), in this order:
+ * 1. the old record is retired (retire-session.lua): the gate. Gone (logged out, revoked, expired,
+ *    evicted) → 401; already moved by another rotation → 409. Either way nothing was written.
+ * 2. the new record is written ("must not exist") from the old record's last data, with this request's
+ *    own changes (`next.fields`) on top: writes other requests made meanwhile are kept;
+ * 3. a signed-in session is indexed under the per-user limit; a same-user rotation swaps the old member
+ *    for the new one only while the old one is still indexed, so a "sign out everywhere" in between makes
+ *    the rotation fail closed (the new record is deleted, 401);
+ * 4. sessions the limit evicted are deleted; a change of user drops the old member from its index.
+ * A failure at any step leaves no signed-in session that the index does not know (S17, S26), and never a
+ * new session for an old one that was signed out.
+ */
+export async function rotateSession(
+  runtime: SessionRuntime,
+  state: SessionState,
+  data: TrackedData,
+  next: NewSessionRecord,
+  cookie: SessionCookie,
+): Promise<SessionState> {
+  const { store, options } = runtime;
+  const previous = state.mode === 'own' ? state.publicId : undefined;
+  ensureWithinLimit(next.fields, data.stored, options.maxSessionBytes);
+  const id = generateSessionId();
+  const publicId = publicIdOf(id);
+  let fields = next.fields;
+  if (previous !== undefined) {
+    const retired = await storeCall(() => store.retire(previous, publicId, next.userId, options.rotationGracePeriod));
+    if (!retired.retired) refused(retired.movedTo !== undefined);
+    fields = mergeConcurrentChanges(data.stored, next.fields, retired.fields);
+  }
+  const times = await storeCall(() => store.create(publicId, { ...next, fields }));
+  if (times === undefined) {
+    // The deadline a regenerate keeps passed in between (or, once in 2^128, the ID exists): nothing new.
+    if (previous !== undefined) refused(false);
+    throw new SessionStoreUnavailableException(new Error('session ID collision'));
+  }
+  if (next.userId !== undefined) {
+    const replaces = state.userId === next.userId ? previous : undefined;
+    await indexNewSession(runtime, next.userId, publicId, times.deadline, replaces);
+  }
+  if (previous !== undefined && state.userId !== undefined && state.userId !== next.userId) {
+    const previousUser = state.userId;
+    await storeCall(() => store.indexRemove(previousUser, [previous]));
+  }
+  data.takeStored(next.fields, fields);
+  cookie.issue(id, times.deadline);
+  return {
+    mode: 'own',
+    id,
+    publicId,
+    createdAt: times.createdAt,
+    lastSeenAt: times.lastSeenAt,
+    deadline: times.deadline,
+    userId: next.userId,
+    authenticatedAt: times.authenticatedAt,
+    device: next.device ?? {},
+  };
+}
+
+/** Step 3 of `rotateSession`: index the new session under the per-user limit; step 4's evictions. */
+async function indexNewSession(
+  runtime: SessionRuntime,
+  userId: string,
+  publicId: string,
+  deadline: number,
+  replaces: string | undefined,
+): Promise<void> {
+  const { store, options } = runtime;
+  const indexed = await storeCall(() =>
+    store.indexAdd(userId, publicId, deadline, {
+      limit: options.maxSessionsPerUser,
+      policy: options.onSessionLimit,
+      replaces,
+    }),
+  );
+  if (!indexed.added) {
+    // Never left behind: a signed-in record its index does not list.
+    await storeCall(() => store.delete(publicId));
+    if (indexed.replacedGone) refused(false);
+    throw new TooManySessionsException(options.maxSessionsPerUser);
+  }
+  if (indexed.evicted.length === 0) return;
+  await storeCall(() => Promise.all(indexed.evicted.map((member) => store.deleteOwned(member, userId))));
+  for (const member of indexed.evicted) {
+    runtime.events.emit({ type: 'evicted', publicId: member, userId, reason: 'session-limit' });
+  }
+}
+
+/**
+ * Before a login, with `maxSessionsPerUser`: prunes the user's index of sessions that are gone (they must
+ * not count, or be chosen for eviction), and under `onSessionLimit: 'reject'` refuses a login over the
+ * limit before anything is written. (The limit itself is enforced atomically when the new session is
+ * indexed; a same-user rotation replaces its own member and never adds one.)
+ */
+export async function enforceLimitBeforeLogin(
+  runtime: SessionRuntime,
+  state: SessionState,
+  userId: string,
+): Promise<void> {
+  const { options, store, events, clock } = runtime;
+  if (options.maxSessionsPerUser === 0) return;
+  const live = await storeCall(() => liveSessionsOf(userId, store, options, clock(), events));
+  const replacesOwn = state.mode === 'own' && state.userId === userId;
+  if (options.onSessionLimit === 'reject' && !replacesOwn && live.length >= options.maxSessionsPerUser) {
+    throw new TooManySessionsException(options.maxSessionsPerUser);
+  }
+}

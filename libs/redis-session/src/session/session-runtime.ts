@@ -1,0 +1,17 @@
+import type { SessionEvents } from '../events/session-events.js';
+import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
+import type { SessionStore } from '../store/session-store.js';
+import type { CookieSigner } from './session-id.js';
+import type { VerifiedCookies } from './verified-cookies.js';
+
+/** What every request's session needs from the module, built once at bootstrap by `SessionManager`. */
+export interface SessionRuntime {
+  readonly options: ResolvedSessionOptions;
+  readonly store: SessionStore;
+  readonly signer: CookieSigner;
+  /** Cookie values that verified, remembered (see `VerifiedCookies`). */
+  readonly cookies: VerifiedCookies;
+  readonly events: SessionEvents;
+  /** See `REDIS_SESSION_CLOCK`. */
+  readonly clock: () => number;
+}
