@@ -28,7 +28,8 @@ describe.each(ADAPTERS)('Redis persistence on %s', (adapter) => {
     process.kill(redis.pid, 'SIGKILL');
     await redis.stop();
     await redis.restart();
-    await waitUntil(async () => (await http.get('/r/session')).status === 200);
+    // A request without a cookie sends Redis nothing: wait until one with a cookie gets an answer.
+    await waitUntil(async () => (await http.get('/private', { cookie })).status !== 503);
 
     const resurrected = await http.get('/private', { cookie });
     expect(resurrected.status).toBe(200);

@@ -269,8 +269,9 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
      * scripts, EVAL when Redis forgot them (restart, SCRIPT FLUSH), SCRIPT LOAD at startup; UNLINK, HMGET,
      * ZREM, ZRANGEBYSCORE and ZSCORE directly (logout, device lists, revocation); and inside the scripts
      * TIME, EXISTS, HGET, HGETALL, HMGET, HSET, HSTRLEN, HDEL, DEL, UNLINK, PEXPIRE, PEXPIREAT, PTTL, and
-     * ZADD, ZCARD, ZPOPMIN, ZRANGE, ZREM, ZREMRANGEBYSCORE, ZSCORE for the per-user index. INFO is ioredis's
-     * own ready check. Keys: `sess:*` only. No CONFIG, KEYS, SCAN or FLUSH*.
+     * ZADD, ZCARD, ZPOPMIN, ZRANGE, ZREM, ZREMRANGEBYSCORE, ZSCORE for the per-user index, GET and SET for
+     * its revocation mark. INFO is ioredis's own ready check. Keys: `sess:*` only. No CONFIG, KEYS, SCAN or
+     * FLUSH*.
      */
     const NEEDED = [
       '+evalsha',
@@ -278,6 +279,8 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
       '+script|load',
       '+time',
       '+exists',
+      '+get',
+      '+set',
       '+hget',
       '+hgetall',
       '+hmget',

@@ -12,6 +12,11 @@ const STORES = ['redis', 'memory'] as const;
 
 const fields = (entries: Record<string, string>): Map<string, string> => new Map(Object.entries(entries));
 
+/** A tombstone that forwards for 5 s (the default grace period). */
+const FORWARD = { forwardMs: 5_000, holdMs: 5_000 };
+/** `rotationGracePeriod: 0`: a tombstone that never forwards, standing 3 s for racing ends and revokes. */
+const NO_FORWARD = { forwardMs: 0, holdMs: 3_000 };
+
 describe.each(STORES)('store contract: %s', (kind) => {
   let redis: RedisServer | undefined;
   let app: INestApplication;
@@ -43,37 +48,60 @@ describe.each(STORES)('store contract: %s', (kind) => {
     it('turns a live record into a tombstone naming both owners, and hands back its data', async () => {
       const [old, successor] = [id(), id()];
       await store.create(old, { fields: fields({ cart: '[1]' }), userId: 'alice' });
-      const retired = await store.retire(old, successor, 'alice', 5_000);
-      expect(retired).toEqual({ retired: true, fields: fields({ cart: '[1]' }) });
-      expect(await store.load(old)).toEqual({ forward: { to: successor, formerUserId: 'alice', userId: 'alice' } });
+      const retired = await store.retire(old, successor, 'alice', FORWARD);
+      expect(retired).toMatchObject({ retired: true, fields: fields({ cart: '[1]' }) });
+      expect(await store.load(old)).toEqual({
+        forward: { to: successor, formerUserId: 'alice', userId: 'alice', forwarding: true },
+      });
     });
 
     it('records an anonymous owner as undefined on either side', async () => {
       const [old, successor] = [id(), id()];
       await store.create(old, { fields: fields({ a: '1' }) });
-      await store.retire(old, successor, 'bob', 5_000);
-      expect(await store.load(old)).toEqual({ forward: { to: successor, formerUserId: undefined, userId: 'bob' } });
+      await store.retire(old, successor, 'bob', FORWARD);
+      expect(await store.load(old)).toEqual({
+        forward: { to: successor, formerUserId: undefined, userId: 'bob', forwarding: true },
+      });
     });
 
     it('writes nothing for a record that is gone, and says so', async () => {
       const missing = id();
-      expect(await store.retire(missing, id(), undefined, 5_000)).toEqual({ retired: false });
+      expect(await store.retire(missing, id(), undefined, FORWARD)).toEqual({ retired: false });
       expect(await store.load(missing)).toEqual({ missing: 'unknown' });
     });
 
     it('writes nothing for a record another rotation moved, and says where it went', async () => {
       const [old, first, second] = [id(), id(), id()];
       await store.create(old, { fields: fields({ a: '1' }) });
-      await store.retire(old, first, undefined, 5_000);
-      expect(await store.retire(old, second, undefined, 5_000)).toEqual({ retired: false, movedTo: first });
+      await store.retire(old, first, undefined, FORWARD);
+      expect(await store.retire(old, second, undefined, FORWARD)).toEqual({ retired: false, movedTo: first });
       expect(await store.load(old)).toMatchObject({ forward: { to: first } });
     });
 
-    it('with no grace period, deletes the record outright', async () => {
-      const old = id();
-      await store.create(old, { fields: fields({ a: '1' }) });
-      expect(await store.retire(old, id(), undefined, 0)).toMatchObject({ retired: true });
-      expect(await store.load(old)).toEqual({ missing: 'unknown' });
+    it('with no grace period, leaves a tombstone that forwards nothing but still reads as moved', async () => {
+      const [old, successor] = [id(), id()];
+      await store.create(old, { fields: fields({ a: '1' }), userId: 'jo' });
+      expect(await store.retire(old, successor, 'jo', NO_FORWARD)).toMatchObject({ retired: true });
+      const notForwarding = { to: successor, formerUserId: 'jo', userId: 'jo', forwarding: false };
+      expect(await store.load(old)).toEqual({ forward: notForwarding });
+      expect(await store.update(old, { set: fields({ a: '2' }), remove: [] })).toEqual({
+        written: false,
+        forward: notForwarding,
+      });
+      expect(await store.retire(old, id(), 'jo', NO_FORWARD)).toEqual({ retired: false, movedTo: successor });
+      expect(await store.end(old)).toEqual({ movedTo: successor });
+      expect(await store.deleteOwned(old, 'jo')).toEqual({ deleted: false, movedTo: successor });
+    });
+
+    it('restores a retired record while its tombstone names the successor, and never after', async () => {
+      const [old, successor] = [id(), id()];
+      await store.create(old, { fields: fields({ cart: '[1]' }), userId: 'kim' });
+      const retired = await store.retire(old, successor, 'kim', FORWARD);
+      if (!retired.retired) throw new Error('not retired');
+      expect(await store.restore(old, id(), retired.snapshot)).toBe(false);
+      expect(await store.restore(old, successor, retired.snapshot)).toBe(true);
+      expect((await store.load(old)).record).toMatchObject({ userId: 'kim', fields: fields({ cart: '[1]' }) });
+      expect(await store.restore(old, successor, retired.snapshot)).toBe(false);
     });
   });
 
@@ -85,7 +113,7 @@ describe.each(STORES)('store contract: %s', (kind) => {
       expect(await store.end(live)).toBe('absent');
 
       await store.create(old, { fields: fields({ a: '1' }), userId: 'carol' });
-      await store.retire(old, successor, 'carol', 5_000);
+      await store.retire(old, successor, 'carol', FORWARD);
       await store.create(successor, { fields: fields({ a: '1' }), userId: 'carol' });
       expect(await store.end(old)).toEqual({ movedTo: successor });
       expect(await store.load(old)).toMatchObject({ forward: { to: successor } });
@@ -101,12 +129,12 @@ describe.each(STORES)('store contract: %s', (kind) => {
       expect(await store.deleteOwned(mine, 'dave')).toEqual({ deleted: true });
 
       await store.create(old, { fields: fields({}), userId: 'dave' });
-      await store.retire(old, successor, 'dave', 5_000);
+      await store.retire(old, successor, 'dave', FORWARD);
       expect(await store.deleteOwned(old, 'dave')).toEqual({ deleted: false, movedTo: successor });
 
       // A move into another user's login is never followed by the former owner's revoke.
       await store.create(switched, { fields: fields({}), userId: 'dave' });
-      await store.retire(switched, id(), 'erin', 5_000);
+      await store.retire(switched, id(), 'erin', FORWARD);
       expect(await store.deleteOwned(switched, 'dave')).toEqual({ deleted: false });
     });
   });
@@ -115,10 +143,10 @@ describe.each(STORES)('store contract: %s', (kind) => {
     it('points a save at a tombstone to where the session went, with both owners', async () => {
       const [old, successor] = [id(), id()];
       await store.create(old, { fields: fields({ a: '1' }) });
-      await store.retire(old, successor, 'frank', 5_000);
+      await store.retire(old, successor, 'frank', FORWARD);
       expect(await store.update(old, { set: fields({ a: '2' }), remove: [] })).toEqual({
         written: false,
-        forward: { to: successor, formerUserId: undefined, userId: 'frank' },
+        forward: { to: successor, formerUserId: undefined, userId: 'frank', forwarding: true },
       });
     });
 
@@ -145,22 +173,62 @@ describe.each(STORES)('store contract: %s', (kind) => {
   });
 
   describe('the per-user index', () => {
+    it('after "sign out everywhere", refuses to index a login from before it, unless it replaces the spared one', async () => {
+      const [before, kept, replacing, later] = [id(), id(), id(), id()];
+      const deadline = Date.now() + 60_000;
+      const loggedInAt = Date.now() - 1_000;
+      await store.indexAdd('lee', kept, deadline, { limit: 0, policy: 'evict-oldest', authenticatedAt: loggedInAt });
+      await store.indexTake('lee', kept);
+      expect(
+        await store.indexAdd('lee', before, deadline, {
+          limit: 0,
+          policy: 'evict-oldest',
+          authenticatedAt: loggedInAt,
+        }),
+      ).toEqual({ added: false, refused: 'revoked' });
+      expect(
+        await store.indexAdd('lee', replacing, deadline, {
+          limit: 0,
+          policy: 'evict-oldest',
+          authenticatedAt: loggedInAt,
+          replaces: kept,
+        }),
+      ).toEqual({ added: true, evicted: [] });
+      expect(
+        await store.indexAdd('lee', later, deadline, {
+          limit: 0,
+          policy: 'evict-oldest',
+          authenticatedAt: Date.now() + 1_000,
+        }),
+      ).toEqual({ added: true, evicted: [] });
+    });
+
     it('swaps a replaced member only while it is still a member', async () => {
       const [old, successor, orphan] = [id(), id(), id()];
       const deadline = Date.now() + 60_000;
-      await store.indexAdd('gina', old, deadline, { limit: 0, policy: 'evict-oldest' });
+      await store.indexAdd('gina', old, deadline, { limit: 0, policy: 'evict-oldest', authenticatedAt: 1 });
       expect(
-        await store.indexAdd('gina', successor, deadline, { limit: 0, policy: 'evict-oldest', replaces: old }),
+        await store.indexAdd('gina', successor, deadline, {
+          limit: 0,
+          policy: 'evict-oldest',
+          authenticatedAt: 1,
+          replaces: old,
+        }),
       ).toEqual({
         added: true,
         evicted: [],
       });
       expect(await store.indexMembers('gina')).toEqual([successor]);
       expect(
-        await store.indexAdd('gina', orphan, deadline, { limit: 0, policy: 'evict-oldest', replaces: old }),
+        await store.indexAdd('gina', orphan, deadline, {
+          limit: 0,
+          policy: 'evict-oldest',
+          authenticatedAt: 1,
+          replaces: old,
+        }),
       ).toEqual({
         added: false,
-        replacedGone: true,
+        refused: 'replaced-gone',
       });
       expect(await store.indexMembers('gina')).toEqual([successor]);
     });
@@ -168,7 +236,8 @@ describe.each(STORES)('store contract: %s', (kind) => {
     it('takes every member but one in one step', async () => {
       const [a, b, c] = [id(), id(), id()];
       const deadline = Date.now() + 60_000;
-      for (const member of [a, b, c]) await store.indexAdd('hank', member, deadline, { limit: 0, policy: 'reject' });
+      for (const member of [a, b, c])
+        await store.indexAdd('hank', member, deadline, { limit: 0, policy: 'reject', authenticatedAt: 1 });
       expect((await store.indexTake('hank', b)).sort()).toEqual([a, c].sort());
       expect(await store.indexMembers('hank')).toEqual([b]);
       expect(await store.indexTake('hank')).toEqual([b]);
@@ -178,10 +247,10 @@ describe.each(STORES)('store contract: %s', (kind) => {
     it('reads a member mid-rotation as moving: neither listed nor pruned', async () => {
       const [old, successor] = [id(), id()];
       await store.create(old, { fields: fields({}), userId: 'ivy' });
-      await store.retire(old, successor, 'ivy', 5_000);
+      await store.retire(old, successor, 'ivy', FORWARD);
       expect(await store.readMetadata([old])).toEqual(['moving']);
       const created = await store.create(id(), { fields: fields({}), userId: 'ivy' });
-      await store.indexAdd('ivy', old, created!.deadline, { limit: 0, policy: 'evict-oldest' });
+      await store.indexAdd('ivy', old, created!.deadline, { limit: 0, policy: 'evict-oldest', authenticatedAt: 1 });
       expect(await repository.listForUser('ivy')).toEqual([]);
       expect(await store.indexMembers('ivy')).toEqual([old]);
     });

@@ -124,6 +124,7 @@ async function main(): Promise<void> {
               sessions.indexAdd(`user-${i + j}`, idOf(i + j), Date.now() + 43_200_000, {
                 limit: 0,
                 policy: 'evict-oldest',
+                authenticatedAt: Date.now(),
               }),
             ),
           );

@@ -5,3 +5,4 @@
  */
 export { SessionStore } from '../../libs/redis-session/src/store/session-store.js';
 export { RedisSessionStore } from '../../libs/redis-session/src/store/redis-session.store.js';
+export { MemorySessionStore } from '../../libs/redis-session/src/store/memory-session.store.js';

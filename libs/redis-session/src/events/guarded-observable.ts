@@ -3,7 +3,8 @@ import { Observable, Subscriber, type Observer, type Operator, type Subscription
 /**
  * An `Observable` whose subscribers cannot hurt the process. RxJS rethrows an error that a subscriber's
  * callback throws, or an error notification nobody handles (a throwing `map` in a `pipe()`), on a timer,
- * where it becomes an uncaught exception. Here both go to `report` instead. Streams derived with `pipe()`
+ * where it becomes an uncaught exception; an `async` callback's rejection is an unhandled rejection. Here
+ * all of them go to `report` instead. Streams derived with `pipe()`
  * stay guarded (`lift` makes them of this class). Errors in streams combined with others (`merge`, ...)
  * are the app's to handle.
  */
@@ -28,30 +29,27 @@ export class GuardedObservable<T> extends Observable<T> {
     if (observerOrNext instanceof Subscriber) return super.subscribe(observerOrNext);
     const observer: Partial<Observer<T>> =
       typeof observerOrNext === 'function' ? { next: observerOrNext } : (observerOrNext ?? {});
-    const { report } = this;
+    const guarded =
+      <A extends unknown[]>(callback: ((...args: A) => unknown) | undefined) =>
+      (...args: A) =>
+        this.guard(() => callback?.(...args));
     return super.subscribe({
-      next: (value) => {
-        try {
-          observer.next?.(value);
-        } catch (error) {
-          report(error);
-        }
-      },
-      error: (error: unknown) => {
-        if (observer.error === undefined) return report(error);
-        try {
-          observer.error(error);
-        } catch (thrown) {
-          report(thrown);
-        }
-      },
-      complete: () => {
-        try {
-          observer.complete?.();
-        } catch (error) {
-          report(error);
-        }
-      },
+      next: guarded(observer.next?.bind(observer)),
+      error: observer.error === undefined ? this.report : guarded(observer.error.bind(observer)),
+      complete: guarded(observer.complete?.bind(observer)),
     });
+  }
+
+  /**
+   * Runs a subscriber's callback. What it throws, and what the promise of an `async` callback rejects
+   * with (an unhandled rejection would end the process just the same), goes to `report`.
+   */
+  private guard(callback: () => unknown): void {
+    try {
+      const result = callback();
+      if (result instanceof Promise) result.catch(this.report);
+    } catch (error) {
+      this.report(error);
+    }
   }
 }

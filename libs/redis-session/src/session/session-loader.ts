@@ -1,5 +1,5 @@
 import type { SessionRejection, SessionRejectionReason } from '../events/session-event.interface.js';
-import { forwardKeepsOwner, type LoadResult } from '../store/session-record.js';
+import { MAX_FORWARD_HOPS, mayFollow, type LoadResult } from '../store/session-record.js';
 import { storeCall } from './store-call.js';
 import { freshState, stateOfRecord, type SessionState } from './session-state.js';
 import type { SessionRuntime } from './session-runtime.js';
@@ -27,10 +27,11 @@ export function rejected(
 
 /**
  * Loads the session a verified cookie names: one round trip (load-session.lua judges both deadlines and
- * refreshes the idle timer when due). A rotation tombstone is followed once, and only when the session
- * stayed with its owner (see `rotationGracePeriod`); an old ID that moved into someone's login gets an
- * empty session that is never stored. When the store refreshed a signed-in session's idle timer, one more
- * round trip checks that the session is still in its user's index (fail closed).
+ * refreshes the idle timer when due). Rotation tombstones are followed (up to `MAX_FORWARD_HOPS`), and
+ * only while the session stayed with its signed-in user (see `rotationGracePeriod`); an old ID that moved
+ * into someone's login, or through an anonymous regenerate, gets an empty session that is never stored.
+ * When the store refreshed a signed-in session's idle timer, one more round trip checks that the session
+ * is still in its user's index (fail closed).
  */
 export async function loadSession(runtime: SessionRuntime, { id, publicId }: VerifiedCookie): Promise<LoadedSession> {
   const { store, options, clock } = runtime;
@@ -41,28 +42,39 @@ export async function loadSession(runtime: SessionRuntime, { id, publicId }: Ver
   });
 
   let result: LoadResult = await storeCall(() => store.load(publicId));
-  const forward = result.forward;
-  if (forward !== undefined) {
-    // The old ID moved into someone's login: it may have been planted. Nothing of that login is read.
-    if (!forwardKeepsOwner(forward)) return empty('moved', rejected(runtime, 'rotated', publicId));
-    result = await storeCall(() => store.load(forward.to));
-    // A tombstone is followed once: a chain of them is no session.
-    if (result.forward !== undefined) result = { missing: 'unknown' };
+  let loadedId = publicId;
+  let forwarded = false;
+  for (let hop = 0; result.forward !== undefined; hop++) {
+    const { forward } = result;
+    // The old ID moved into someone's login (it may have been planted), or past the grace period: nothing
+    // of the new session is read, and nothing this request does reaches it or the browser's cookie.
+    if (!mayFollow(forward)) return empty('moved', rejected(runtime, 'rotated', loadedId));
+    // A longer chain than any real sequence of rotations is no session.
+    if (hop === MAX_FORWARD_HOPS) return empty('moved', rejected(runtime, 'unknown', loadedId));
+    loadedId = forward.to;
+    forwarded = true;
+    result = await storeCall(() => store.load(loadedId));
   }
-  const loadedId = forward?.to ?? publicId;
   // Whatever a forwarded request finds, it never sets a cookie: without a session it stays `'moved'`.
-  const mode = forward === undefined ? 'new' : 'moved';
+  const mode = forwarded ? 'moved' : 'new';
 
   if (result.record !== undefined) {
     const { record } = result;
     const data = TrackedData.fromFields(record.fields);
     if (data === undefined) return empty(mode, rejected(runtime, 'malformed-record', loadedId));
-    if (record.touched && record.userId !== undefined && !(await stillIndexed(runtime, record.userId, loadedId))) {
+    // Not for a forwarded request: it may be looking at a rotation's new session before the rotation has
+    // indexed it, and the holder of the new cookie gets the check at its own next touch.
+    if (
+      record.touched &&
+      record.userId !== undefined &&
+      !forwarded &&
+      !(await stillIndexed(runtime, record.userId, loadedId))
+    ) {
       await storeCall(() => store.delete(loadedId));
       return empty(mode, rejected(runtime, 'not-indexed', loadedId, record.userId));
     }
     // A forwarded request has no raw ID for the new session: it can never set that session's cookie.
-    const state = stateOfRecord(record, forward ? 'forwarded' : 'own', loadedId, forward ? undefined : id);
+    const state = stateOfRecord(record, forwarded ? 'forwarded' : 'own', loadedId, forwarded ? undefined : id);
     return { state, data };
   }
   if (result.missing === 'expired') {

@@ -1,9 +1,11 @@
 import { SessionMovedException } from '../errors/session-moved.exception.js';
 import { SessionStoreUnavailableException } from '../errors/session-store-unavailable.exception.js';
+import { SessionTooLargeException } from '../errors/session-too-large.exception.js';
 import { SessionUnauthorizedException } from '../errors/session-unauthorized.exception.js';
 import { TooManySessionsException } from '../errors/too-many-sessions.exception.js';
 import { liveSessionsOf } from '../store/live-sessions.js';
-import type { NewSessionRecord } from '../store/session-record.js';
+import { dataBytesOf } from '../store/record-fields.js';
+import type { NewSessionRecord, RetireResult, TombstoneTimes, WrittenTimes } from '../store/session-record.js';
 import { mergeConcurrentChanges } from './concurrent-changes.js';
 import type { SessionCookie } from './session-cookie.js';
 import { generateSessionId, publicIdOf } from './session-id.js';
@@ -14,6 +16,19 @@ import { ensureWithinLimit, type TrackedData } from './tracked-data.js';
 
 /** What a login or regenerate gets when its session was signed out while it ran (401). */
 export const SESSION_ENDED = 'Your session ended while this request ran; please sign in again';
+
+/**
+ * A tombstone stands at least this many command timeouts, whatever `rotationGracePeriod`: long enough for
+ * the rest of the rotation (create, index, evictions, replica acknowledgements), so a logout, revoke or
+ * second rotation racing it sees the session as moved, never as gone.
+ */
+const TOMBSTONE_HOLD_COMMANDS = 10;
+
+/** How the tombstone of a rotation behaves under these options. */
+function tombstoneTimes(options: SessionRuntime['options']): TombstoneTimes {
+  const forwardMs = options.rotationGracePeriod;
+  return { forwardMs, holdMs: Math.max(forwardMs, TOMBSTONE_HOLD_COMMANDS * options.commandTimeout) };
+}
 
 /**
  * A rotation that cannot go on: the session moved to a new ID in another request (409), or was signed
@@ -31,11 +46,14 @@ function refused(moved: boolean): never {
  * 2. the new record is written ("must not exist") from the old record's last data, with this request's
  *    own changes (`next.fields`) on top: writes other requests made meanwhile are kept;
  * 3. a signed-in session is indexed under the per-user limit; a same-user rotation swaps the old member
- *    for the new one only while the old one is still indexed, so a "sign out everywhere" in between makes
- *    the rotation fail closed (the new record is deleted, 401);
+ *    for the new one only while the old one is still indexed, and no login from before a "sign out
+ *    everywhere" is indexed after it, so a revocation in between makes the rotation fail closed (the new
+ *    record is deleted, 401);
  * 4. sessions the limit evicted are deleted; a change of user drops the old member from its index.
- * A failure at any step leaves no signed-in session that the index does not know (S17, S26), and never a
- * new session for an old one that was signed out.
+ * A refusal after step 1 for a reason of this request's own (the per-user limit under `'reject'`, the
+ * merged data over `maxSessionBytes`, a store failure) puts the old record back (restore-session.lua), so
+ * the session is as it was. A failure at any step leaves no signed-in session that the index does not know
+ * (S17, S26), and never a new session for an old one that was signed out.
  */
 export async function rotateSession(
   runtime: SessionRuntime,
@@ -50,24 +68,46 @@ export async function rotateSession(
   const id = generateSessionId();
   const publicId = publicIdOf(id);
   let fields = next.fields;
+  let retired: Extract<RetireResult, { retired: true }> | undefined;
   if (previous !== undefined) {
-    const retired = await storeCall(() => store.retire(previous, publicId, next.userId, options.rotationGracePeriod));
-    if (!retired.retired) refused(retired.movedTo !== undefined);
-    fields = mergeConcurrentChanges(data.stored, next.fields, retired.fields);
+    const result = await storeCall(() => store.retire(previous, publicId, next.userId, tombstoneTimes(options)));
+    if (!result.retired) refused(result.movedTo !== undefined);
+    retired = result;
+    fields = mergeConcurrentChanges(data.stored, next.fields, result.fields);
   }
-  const times = await storeCall(() => store.create(publicId, { ...next, fields }));
-  if (times === undefined) {
-    // The deadline a regenerate keeps passed in between (or, once in 2^128, the ID exists): nothing new.
-    if (previous !== undefined) refused(false);
-    throw new SessionStoreUnavailableException(new Error('session ID collision'));
+  // From here a refusal of this request's own puts the old record back, as it was.
+  const undo = async (): Promise<void> => {
+    if (previous !== undefined) await store.restore(previous, publicId, retired!.snapshot).catch(() => false);
+  };
+  let times: WrittenTimes;
+  try {
+    // Others' writes merged in may take the data past the limit, which neither side passed alone.
+    const size = dataBytesOf(fields);
+    if (retired !== undefined && size > options.maxSessionBytes && size > dataBytesOf(retired.fields)) {
+      throw new SessionTooLargeException(size, options.maxSessionBytes);
+    }
+    const created = await storeCall(() => store.create(publicId, { ...next, fields }));
+    if (created === undefined) {
+      // The deadline a regenerate keeps passed in between (or, once in 2^128, the ID exists): nothing new.
+      if (previous !== undefined) refused(false);
+      throw new SessionStoreUnavailableException(new Error('session ID collision'));
+    }
+    times = created;
+    if (next.userId !== undefined) {
+      const replaces = state.userId === next.userId ? previous : undefined;
+      await indexNewSession(runtime, next.userId, publicId, times, replaces);
+    }
+  } catch (error) {
+    // Undone only when refused for a reason of this request's own, the new session surely not indexed. A
+    // signed-out session stays signed out, and after a store failure the outcome is unknown (the new
+    // session may be indexed already): the old one stays retired, and the user signs in again (fail closed).
+    if (error instanceof TooManySessionsException || error instanceof SessionTooLargeException) await undo();
+    throw error;
   }
-  if (next.userId !== undefined) {
-    const replaces = state.userId === next.userId ? previous : undefined;
-    await indexNewSession(runtime, next.userId, publicId, times.deadline, replaces);
-  }
+  // The new session is stored and indexed: the rotation has happened, whatever follows.
   if (previous !== undefined && state.userId !== undefined && state.userId !== next.userId) {
-    const previousUser = state.userId;
-    await storeCall(() => store.indexRemove(previousUser, [previous]));
+    // Cleanup only: a member whose record is a tombstone is never listed, and is pruned once it expires.
+    await store.indexRemove(state.userId, [previous]).catch(() => undefined);
   }
   data.takeStored(next.fields, fields);
   cookie.issue(id, times.deadline);
@@ -89,21 +129,22 @@ async function indexNewSession(
   runtime: SessionRuntime,
   userId: string,
   publicId: string,
-  deadline: number,
+  times: WrittenTimes,
   replaces: string | undefined,
 ): Promise<void> {
   const { store, options } = runtime;
   const indexed = await storeCall(() =>
-    store.indexAdd(userId, publicId, deadline, {
+    store.indexAdd(userId, publicId, times.deadline, {
       limit: options.maxSessionsPerUser,
       policy: options.onSessionLimit,
       replaces,
+      authenticatedAt: times.authenticatedAt ?? times.now,
     }),
   );
   if (!indexed.added) {
     // Never left behind: a signed-in record its index does not list.
     await storeCall(() => store.delete(publicId));
-    if (indexed.replacedGone) refused(false);
+    if (indexed.refused !== undefined) refused(false);
     throw new TooManySessionsException(options.maxSessionsPerUser);
   }
   if (indexed.evicted.length === 0) return;

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { SessionStoreUnavailableException } from '../errors/session-store-unavailable.exception.js';
 import { SessionTooLargeException } from '../errors/session-too-large.exception.js';
-import { forwardKeepsOwner, type UpdateResult } from '../store/session-record.js';
+import { MAX_FORWARD_HOPS, mayFollow, type UpdateResult } from '../store/session-record.js';
 import type { SessionCookie } from './session-cookie.js';
 import type { SessionRuntime } from './session-runtime.js';
 import { withNewId, type SessionState } from './session-state.js';
@@ -55,7 +55,7 @@ async function createSession(
   return { ...named, mode: 'own', createdAt: times.createdAt, lastSeenAt: times.lastSeenAt, deadline: times.deadline };
 }
 
-/** Writes the changes of a stored session, following a same-owner rotation once. */
+/** Writes the changes of a stored session, following same-user rotations (up to `MAX_FORWARD_HOPS`). */
 async function updateSession(runtime: SessionRuntime, state: SessionState, data: TrackedData): Promise<SessionState> {
   const changes = data.changes();
   if (changes === undefined) return state;
@@ -63,11 +63,11 @@ async function updateSession(runtime: SessionRuntime, state: SessionState, data:
   let target = state.publicId!;
   let after = state;
   let result: UpdateResult = await storeCall(() => store.update(target, changes));
-  const forward = result.written ? undefined : result.forward;
-  if (forward !== undefined) {
+  for (let hop = 0; !result.written && result.forward !== undefined; hop++) {
+    const { forward } = result;
     // The session moved to a new ID (a login or regenerate) after this request loaded it. Its changes
-    // follow only when the session stayed with its owner; a move into someone's login is a boundary.
-    if (!forwardKeepsOwner(forward) || forward.userId !== state.userId) {
+    // follow only when the session stayed with its signed-in user; a move into someone's login is a boundary.
+    if (!mayFollow(forward) || forward.userId !== state.userId || hop === MAX_FORWARD_HOPS) {
       logger.debug(`session ${target} moved into another login; changes dropped`);
       return { ...state, mode: 'moved' };
     }

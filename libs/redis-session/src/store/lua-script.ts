@@ -24,15 +24,24 @@ export class LuaScript {
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 
-  /** Runs the script on one key (every script here touches a single key, so a single cluster slot). */
-  async run(client: RedisClient, key: string, args: readonly (string | number)[]): Promise<unknown> {
+  /**
+   * Runs the script on its key, or keys: every script here touches one cluster slot (a session's record,
+   * or a user's index with its revocation mark, which share a hash tag).
+   */
+  async run(
+    client: RedisClient,
+    keys: string | readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    const keyList = typeof keys === 'string' ? [keys] : keys;
+    // One array, not spread arguments: a call can take only so many arguments (about 120,000 in V8),
+    // and a save of tens of thousands of keys would turn into a confusing 503.
+    const keysAndArgs = [...keyList, ...args];
     try {
-      // One array, not spread arguments: a call can take only so many arguments (about 120,000 in V8),
-      // and a save of tens of thousands of keys would turn into a confusing 503.
-      return await (client.evalsha as ArrayCall).call(client, this.sha, 1, [key, ...args]);
+      return await (client.evalsha as ArrayCall).call(client, this.sha, keyList.length, keysAndArgs);
     } catch (error) {
       if (messageOf(error).startsWith('NOSCRIPT')) {
-        return (client.eval as ArrayCall).call(client, this.source, 1, [key, ...args]);
+        return (client.eval as ArrayCall).call(client, this.source, keyList.length, keysAndArgs);
       }
       throw error;
     }

@@ -10,12 +10,15 @@ import type {
   MetadataLookup,
   NewSessionRecord,
   RetireResult,
+  TombstoneTimes,
   SessionDevice,
-  SessionForward,
   UpdateResult,
   WrittenTimes,
 } from './session-record.js';
-import { EXPIRED_GRACE, SessionStore, userIndexIdOf, type IndexAddOptions } from './session-store.js';
+import { ExpiringMap } from './expiring-map.js';
+import { MemoryTombstones } from './memory-tombstones.js';
+import { MemoryUserIndexes } from './memory-user-indexes.js';
+import { EXPIRED_GRACE, SessionStore, type IndexAddOptions } from './session-store.js';
 
 /** A clock in milliseconds since the epoch; tests pass their own to move time without waiting. */
 export type Clock = () => number;
@@ -32,19 +35,6 @@ interface MemoryEntry {
   expiresAt: number;
 }
 
-/** What `retire` leaves behind: where the session went, until `expiresAt`. */
-interface MemoryTombstone {
-  readonly forward: SessionForward;
-  readonly expiresAt: number;
-}
-
-interface MemoryIndex {
-  /** publicId → absolute deadline (the sorted set's score). */
-  readonly members: Map<string, number>;
-  /** Stands for the index key's TTL: the latest member's deadline. */
-  expiresAt: number;
-}
-
 /** Sweep expired entries after this many writes, so abandoned sessions do not pile up in memory. */
 const SWEEP_EVERY = 1_000;
 
@@ -55,9 +45,9 @@ const SWEEP_EVERY = 1_000;
  * and not shared between processes.
  */
 export class MemorySessionStore extends SessionStore {
-  private readonly entries = new Map<string, MemoryEntry>();
-  private readonly indexes = new Map<string, MemoryIndex>();
-  private readonly tombstones = new Map<string, MemoryTombstone>();
+  private entries = new ExpiringMap<MemoryEntry>();
+  private indexes = new MemoryUserIndexes();
+  private tombstones = new MemoryTombstones<MemoryEntry>();
   private writesSinceSweep = 0;
 
   constructor(
@@ -69,15 +59,21 @@ export class MemorySessionStore extends SessionStore {
 
   /** Number of live sessions (for tests and diagnostics). */
   get size(): number {
-    this.sweep();
-    return this.entries.size;
+    return this.sweep();
+  }
+
+  /** Forgets every session, index and tombstone, as `FLUSHALL` would (for tests). */
+  clear(): void {
+    this.entries = new ExpiringMap<MemoryEntry>();
+    this.indexes = new MemoryUserIndexes();
+    this.tombstones = new MemoryTombstones<MemoryEntry>();
   }
 
   load(publicId: string): Promise<LoadResult> {
     const now = this.clock();
-    const tombstone = this.liveTombstone(publicId, now);
-    if (tombstone !== undefined) return Promise.resolve({ forward: tombstone.forward });
-    const entry = this.live(publicId, now);
+    const forward = this.tombstones.forwardOf(publicId, now);
+    if (forward !== undefined) return Promise.resolve({ forward });
+    const entry = this.entries.get(publicId, now);
     if (!entry) return Promise.resolve({ missing: 'unknown' });
     if (!isLiveAt(entry, now, this.options)) {
       this.entries.delete(publicId);
@@ -104,7 +100,7 @@ export class MemorySessionStore extends SessionStore {
 
   create(publicId: string, record: NewSessionRecord): Promise<WrittenTimes | undefined> {
     const now = this.clock();
-    if (this.live(publicId, now) || this.liveTombstone(publicId, now)) return Promise.resolve(undefined);
+    if (this.entries.get(publicId, now) || this.tombstones.movedTo(publicId, now)) return Promise.resolve(undefined);
     const createdAt = record.createdAt ?? now;
     const deadline = record.deadline ?? createdAt + this.options.absoluteTimeout;
     if (now >= deadline) return Promise.resolve(undefined);
@@ -127,9 +123,9 @@ export class MemorySessionStore extends SessionStore {
 
   update(publicId: string, changes: FieldChanges): Promise<UpdateResult> {
     const now = this.clock();
-    const tombstone = this.liveTombstone(publicId, now);
-    if (tombstone !== undefined) return Promise.resolve({ written: false, forward: tombstone.forward });
-    const entry = this.live(publicId, now);
+    const forward = this.tombstones.forwardOf(publicId, now);
+    if (forward !== undefined) return Promise.resolve({ written: false, forward });
+    const entry = this.entries.get(publicId, now);
     if (!entry) return Promise.resolve({ written: false });
     if (!isLiveAt(entry, now, this.options)) {
       this.entries.delete(publicId);
@@ -152,16 +148,16 @@ export class MemorySessionStore extends SessionStore {
   }
 
   delete(publicId: string): Promise<boolean> {
-    const existed = this.live(publicId, this.clock()) !== undefined;
+    const existed = this.entries.get(publicId, this.clock()) !== undefined;
     this.entries.delete(publicId);
     return Promise.resolve(existed);
   }
 
   end(publicId: string): Promise<EndResult> {
     const now = this.clock();
-    const tombstone = this.liveTombstone(publicId, now);
-    if (tombstone !== undefined) return Promise.resolve({ movedTo: tombstone.forward.to });
-    const existed = this.live(publicId, now) !== undefined;
+    const movedTo = this.tombstones.movedTo(publicId, now);
+    if (movedTo !== undefined) return Promise.resolve({ movedTo });
+    const existed = this.entries.get(publicId, now) !== undefined;
     this.entries.delete(publicId);
     return Promise.resolve(existed ? 'ended' : 'absent');
   }
@@ -170,32 +166,42 @@ export class MemorySessionStore extends SessionStore {
     publicId: string,
     successor: string,
     successorUserId: string | undefined,
-    graceMs: number,
+    times: TombstoneTimes,
   ): Promise<RetireResult> {
     const now = this.clock();
-    const tombstone = this.liveTombstone(publicId, now);
-    if (tombstone !== undefined) return Promise.resolve({ retired: false, movedTo: tombstone.forward.to });
-    const entry = this.live(publicId, now);
+    const movedTo = this.tombstones.movedTo(publicId, now);
+    if (movedTo !== undefined) return Promise.resolve({ retired: false, movedTo });
+    const entry = this.entries.get(publicId, now);
     if (!entry) return Promise.resolve({ retired: false });
     this.entries.delete(publicId);
     if (!isLiveAt(entry, now, this.options)) return Promise.resolve({ retired: false });
-    if (graceMs > 0) {
-      this.tombstones.set(publicId, {
-        forward: { to: successor, formerUserId: entry.userId, userId: successorUserId },
-        expiresAt: now + graceMs,
-      });
-    }
-    return Promise.resolve({ retired: true, fields: new Map(entry.fields) });
+    const forward = { to: successor, formerUserId: entry.userId, userId: successorUserId };
+    this.tombstones.leave(publicId, forward, entry, times, entry.deadline, now);
+    // The snapshot is for the Redis store; this store keeps the entry itself in the tombstone.
+    return Promise.resolve({ retired: true, fields: new Map(entry.fields), snapshot: [] });
+  }
+
+  restore(publicId: string, successor: string): Promise<boolean> {
+    const now = this.clock();
+    const entry = this.tombstones.restore(publicId, successor, now);
+    if (entry === undefined) return Promise.resolve(false);
+    // As restore-session.lua: the TTL the record had, from its last refresh, never past its deadline.
+    entry.expiresAt = Math.min(
+      entry.lastSeenAt + idleTimeoutOf(entry.userId, this.options) + EXPIRED_GRACE,
+      entry.deadline,
+    );
+    this.entries.set(publicId, entry);
+    return Promise.resolve(true);
   }
 
   deleteOwned(publicId: string, userId: string): Promise<DeleteOwnedResult> {
     const now = this.clock();
-    const forward = this.liveTombstone(publicId, now)?.forward;
+    const forward = this.tombstones.forwardOf(publicId, now);
     if (forward !== undefined) {
       const sameUser = forward.formerUserId === userId && forward.userId === userId;
       return Promise.resolve(sameUser ? { deleted: false, movedTo: forward.to } : { deleted: false });
     }
-    const entry = this.live(publicId, now);
+    const entry = this.entries.get(publicId, now);
     if (entry?.userId !== userId) return Promise.resolve({ deleted: false });
     this.entries.delete(publicId);
     return Promise.resolve({ deleted: true });
@@ -205,8 +211,8 @@ export class MemorySessionStore extends SessionStore {
     const now = this.clock();
     return Promise.resolve(
       publicIds.map((publicId): MetadataLookup => {
-        if (this.liveTombstone(publicId, now)) return 'moving';
-        const entry = this.live(publicId, now);
+        if (this.tombstones.movedTo(publicId, now) !== undefined) return 'moving';
+        const entry = this.entries.get(publicId, now);
         if (!entry) return undefined;
         const { createdAt, lastSeenAt, deadline, userId, device } = entry;
         return { createdAt, lastSeenAt, deadline, userId, device };
@@ -215,90 +221,24 @@ export class MemorySessionStore extends SessionStore {
   }
 
   indexAdd(userId: string, publicId: string, deadline: number, options: IndexAddOptions): Promise<IndexAddResult> {
-    const now = this.clock();
-    const index = this.liveIndex(userId, now) ?? { members: new Map<string, number>(), expiresAt: 0 };
-    for (const [member, score] of index.members) if (score <= now) index.members.delete(member);
-    if (options.replaces !== undefined) {
-      // As index-add.lua: the replaced member must still be there, or the session was signed out meanwhile.
-      if (!index.members.has(options.replaces)) return Promise.resolve({ added: false, replacedGone: true });
-      index.members.delete(options.replaces);
-    }
-    const evicted: string[] = [];
-    if (options.limit > 0 && !index.members.has(publicId)) {
-      const excess = index.members.size - options.limit + 1;
-      if (excess > 0) {
-        if (options.policy === 'reject') return Promise.resolve({ added: false, members: [...index.members.keys()] });
-        const oldest = [...index.members].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, excess);
-        for (const [member] of oldest) {
-          index.members.delete(member);
-          evicted.push(member);
-        }
-      }
-    }
-    index.members.set(publicId, deadline);
-    index.expiresAt = Math.max(...index.members.values());
-    this.indexes.set(userIndexIdOf(userId), index);
-    return Promise.resolve({ added: true, evicted });
+    return Promise.resolve(this.indexes.add(userId, publicId, deadline, options, this.clock()));
   }
 
   indexRemove(userId: string, publicIds: readonly string[]): Promise<void> {
-    const index = this.liveIndex(userId, this.clock());
-    if (index) {
-      for (const publicId of publicIds) index.members.delete(publicId);
-      if (index.members.size === 0) this.indexes.delete(userIndexIdOf(userId));
-    }
+    this.indexes.remove(userId, publicIds, this.clock());
     return Promise.resolve();
   }
 
   indexTake(userId: string, keep?: string): Promise<string[]> {
-    const index = this.liveIndex(userId, this.clock());
-    if (!index) return Promise.resolve([]);
-    const taken = [...index.members.keys()].filter((member) => member !== keep);
-    for (const member of taken) index.members.delete(member);
-    if (index.members.size === 0) this.indexes.delete(userIndexIdOf(userId));
-    return Promise.resolve(taken);
+    return Promise.resolve(this.indexes.take(userId, keep, this.clock()));
   }
 
   indexMembers(userId: string): Promise<string[]> {
-    const now = this.clock();
-    const index = this.liveIndex(userId, now);
-    return Promise.resolve(
-      index ? [...index.members].filter(([, score]) => score > now).map(([member]) => member) : [],
-    );
+    return Promise.resolve(this.indexes.members(userId, this.clock()));
   }
 
   indexHas(userId: string, publicId: string): Promise<boolean> {
-    return Promise.resolve(this.liveIndex(userId, this.clock())?.members.has(publicId) === true);
-  }
-
-  /** The entry if its TTL has not run out; an expired one is dropped, as Redis drops the key. */
-  private live(publicId: string, now: number): MemoryEntry | undefined {
-    const entry = this.entries.get(publicId);
-    if (entry && now >= entry.expiresAt) {
-      this.entries.delete(publicId);
-      return undefined;
-    }
-    return entry;
-  }
-
-  /** The tombstone a rotation left, if its grace period has not run out. */
-  private liveTombstone(publicId: string, now: number): MemoryTombstone | undefined {
-    const tombstone = this.tombstones.get(publicId);
-    if (tombstone !== undefined && now >= tombstone.expiresAt) {
-      this.tombstones.delete(publicId);
-      return undefined;
-    }
-    return tombstone;
-  }
-
-  private liveIndex(userId: string, now: number): MemoryIndex | undefined {
-    const id = userIndexIdOf(userId);
-    const index = this.indexes.get(id);
-    if (index && now >= index.expiresAt) {
-      this.indexes.delete(id);
-      return undefined;
-    }
-    return index;
+    return Promise.resolve(this.indexes.has(userId, publicId, this.clock()));
   }
 
   private touch(entry: MemoryEntry, now: number): void {
@@ -311,11 +251,12 @@ export class MemorySessionStore extends SessionStore {
     if (++this.writesSinceSweep >= SWEEP_EVERY) this.sweep();
   }
 
-  private sweep(): void {
+  /** Drops whatever has expired; resolves how many records are left. */
+  private sweep(): number {
     this.writesSinceSweep = 0;
     const now = this.clock();
-    for (const [publicId, entry] of this.entries) if (now >= entry.expiresAt) this.entries.delete(publicId);
-    for (const [id, index] of this.indexes) if (now >= index.expiresAt) this.indexes.delete(id);
-    for (const [id, tombstone] of this.tombstones) if (now >= tombstone.expiresAt) this.tombstones.delete(id);
+    this.indexes.sweep(now);
+    this.tombstones.sweep(now);
+    return this.entries.sweep(now);
   }
 }

@@ -13,6 +13,7 @@ import type {
   NewSessionRecord,
   RetireResult,
   SessionForward,
+  TombstoneTimes,
   UpdateResult,
   WrittenTimes,
 } from './session-record.js';
@@ -27,6 +28,7 @@ const DELETE_OWNED = new LuaScript('delete-owned-session.lua');
 const RETIRE = new LuaScript('retire-session.lua');
 const END = new LuaScript('end-session.lua');
 const INDEX_TAKE = new LuaScript('index-take.lua');
+const RESTORE = new LuaScript('restore-session.lua');
 
 /** Lua scripts answer with these codes instead of a record. */
 const NO_RECORD = 0;
@@ -35,13 +37,26 @@ const IDLE_EXPIRED = 2;
 const PAST_DEADLINE = 3;
 const FORWARD = 4;
 const TOO_LARGE = 5;
-/** index-add.lua: the member a rotation replaces is gone. */
+/** index-add.lua: the member a rotation replaces is gone; "sign out everywhere" ran after the login. */
 const REPLACED_GONE = 2;
+const REVOKED = 3;
 
-/** A script's `{ 4, successor, former owner, successor's owner }` reply. */
+/**
+ * How long index-take.lua's revocation mark stands: longer than any login takes between writing its
+ * record and indexing it (two bounded commands), so none that started before a "sign out everywhere"
+ * survives it.
+ */
+const REVOCATION_MARK_MS = 60_000;
+
+/** A script's `{ 4, successor, former owner, successor's owner, forwarding }` reply. */
 function forwardOf(reply: readonly unknown[]): SessionForward {
-  const [, to, former, next] = reply as [number, string, string, string];
-  return { to, formerUserId: former === '' ? undefined : former, userId: next === '' ? undefined : next };
+  const [, to, former, next, forwarding] = reply as [number, string, string, string, number];
+  return {
+    to,
+    formerUserId: former === '' ? undefined : former,
+    userId: next === '' ? undefined : next,
+    forwarding: forwarding === 1,
+  };
 }
 
 /** Device metadata is small by design: a few labels, not a second session. */
@@ -63,6 +78,7 @@ export class RedisSessionStore extends SessionStore {
     RETIRE,
     END,
     INDEX_TAKE,
+    RESTORE,
   ];
 
   /** Logins and logouts, acknowledged by replicas when `waitForReplicas` is set. */
@@ -99,6 +115,11 @@ export class RedisSessionStore extends SessionStore {
   /** The Redis key of a user's index. */
   indexKeyOf(userId: string): string {
     return `${this.options.keyPrefix}u:{${userIndexIdOf(userId)}}`;
+  }
+
+  /** The Redis key of a user's revocation mark: beside the index, in its slot (same hash tag). */
+  private revocationKeyOf(userId: string): string {
+    return `${this.options.keyPrefix}r:{${userIndexIdOf(userId)}}`;
   }
 
   /** Runs load-session.lua: the record, its deadlines checked and its idle timer refreshed when due. */
@@ -195,24 +216,33 @@ export class RedisSessionStore extends SessionStore {
     publicId: string,
     successor: string,
     successorUserId: string | undefined,
-    graceMs: number,
+    times: TombstoneTimes,
   ): Promise<RetireResult> {
     // Acknowledged like a login: a failover that lost the tombstone would bring the old ID back as it was
     // (signed in, after a regenerate), which is what rotating the ID is meant to end.
     const key = this.keyOf(publicId);
     const { idleTimeout, anonymousIdleTimeout } = this.options;
-    const args = [successor, graceMs, idleTimeout, anonymousIdleTimeout, successorUserId ?? ''];
+    const args = [successor, times.forwardMs, times.holdMs, idleTimeout, anonymousIdleTimeout, successorUserId ?? ''];
     const run = (client: RedisClient) => RETIRE.run(client, key, args);
     const reply = await this.replicated.write(key, true, run, (r) => Array.isArray(r) && r[0] === 1);
     if (!Array.isArray(reply)) return { retired: false };
     if (reply[0] === FORWARD) return { retired: false, movedTo: reply[1] as string };
+    const snapshot = (reply as unknown[]).slice(1) as string[];
     const fields = new Map<string, string>();
-    const flat = reply as [number, ...string[]];
-    for (let i = 1; i + 1 < flat.length; i += 2) {
-      const key = dataKeyOfField(flat[i] as string);
-      if (key !== undefined) fields.set(key, flat[i + 1] as string);
+    for (let i = 0; i + 1 < snapshot.length; i += 2) {
+      const key = dataKeyOfField(snapshot[i]!);
+      if (key !== undefined) fields.set(key, snapshot[i + 1]!);
     }
-    return { retired: true, fields };
+    return { retired: true, fields, snapshot };
+  }
+
+  /** Runs restore-session.lua: the retired record back, while its tombstone still names `successor`. */
+  async restore(publicId: string, successor: string, snapshot: readonly string[]): Promise<boolean> {
+    const key = this.keyOf(publicId);
+    const { idleTimeout, anonymousIdleTimeout } = this.options;
+    const args = [successor, idleTimeout, anonymousIdleTimeout, EXPIRED_GRACE, ...snapshot];
+    const run = (client: RedisClient) => RESTORE.run(client, key, args);
+    return (await this.replicated.write(key, true, run, (r) => r === 1)) === 1;
   }
 
   /** Runs delete-owned-session.lua: deletes the record only if `userId` owns it. */
@@ -240,17 +270,20 @@ export class RedisSessionStore extends SessionStore {
     deadline: number,
     options: IndexAddOptions,
   ): Promise<IndexAddResult> {
+    const keys = [this.indexKeyOf(userId), this.revocationKeyOf(userId)];
     const reply = (await this.call(
-      INDEX_ADD.run(this.client, this.indexKeyOf(userId), [
+      INDEX_ADD.run(this.client, keys, [
         publicId,
         deadline,
         options.limit,
         options.policy,
         options.replaces ?? '',
+        options.authenticatedAt,
       ]),
     )) as [number, ...string[]];
     const [added, ...members] = reply;
-    if (added === REPLACED_GONE) return { added: false, replacedGone: true };
+    if (added === REPLACED_GONE) return { added: false, refused: 'replaced-gone' };
+    if (added === REVOKED) return { added: false, refused: 'revoked' };
     return added === 1 ? { added: true, evicted: members } : { added: false, members };
   }
 
@@ -261,7 +294,8 @@ export class RedisSessionStore extends SessionStore {
 
   /** Runs index-take.lua: removes and returns every member but `keep`, in one step. */
   async indexTake(userId: string, keep?: string): Promise<string[]> {
-    return (await this.call(INDEX_TAKE.run(this.client, this.indexKeyOf(userId), [keep ?? '']))) as string[];
+    const keys = [this.indexKeyOf(userId), this.revocationKeyOf(userId)];
+    return (await this.call(INDEX_TAKE.run(this.client, keys, [keep ?? '', REVOCATION_MARK_MS]))) as string[];
   }
 
   async indexMembers(userId: string): Promise<string[]> {

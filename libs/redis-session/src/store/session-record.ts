@@ -56,16 +56,26 @@ export interface SessionForward {
   readonly formerUserId: string | undefined;
   /** Who the new session belongs to; `undefined` when it is anonymous. */
   readonly userId: string | undefined;
+  /**
+   * Whether requests with the old ID are still forwarded (within `rotationGracePeriod`). Past it the
+   * tombstone still stands for a while, so the old ID reads as moved rather than unknown.
+   */
+  readonly forwarding: boolean;
 }
 
 /**
- * Whether requests still carrying the old ID may follow a forward: only when the session stayed with the
- * same owner (a `regenerate()`, or the same user signing in again). A move into someone's login, from an
- * anonymous session or another user's, is a boundary no old ID crosses: the ID may have been planted.
+ * Whether requests still carrying the old ID may follow a forward: only within the forwarding window, and
+ * only when the session stayed with the same signed-in user (a `regenerate()`, or that user signing in again). A move into someone's login, from
+ * an anonymous session or another user's, is a boundary no old ID crosses: the ID may have been planted.
+ * So is an anonymous `regenerate()`, which apps run exactly to shed an ID that may have been planted
+ * (before storing an OAuth state, say).
  */
-export function forwardKeepsOwner(forward: SessionForward): boolean {
-  return forward.formerUserId === forward.userId;
+export function mayFollow(forward: SessionForward): boolean {
+  return forward.forwarding && forward.formerUserId !== undefined && forward.formerUserId === forward.userId;
 }
+
+/** How many rotations in a row a request with an old ID follows (a regenerate right after a login). */
+export const MAX_FORWARD_HOPS = 3;
 
 /** What `create()` writes. */
 export interface NewSessionRecord {
@@ -107,8 +117,21 @@ export type UpdateResult =
  * it was at that moment), it was gone, or another rotation had moved it already (`movedTo`).
  */
 export type RetireResult =
-  | { readonly retired: true; readonly fields: ReadonlyMap<string, string> }
+  | {
+      readonly retired: true;
+      readonly fields: ReadonlyMap<string, string>;
+      /** The whole record as it was, for `restore()`: opaque to callers. */
+      readonly snapshot: readonly string[];
+    }
   | { readonly retired: false; readonly movedTo?: string };
+
+/** How a rotation's tombstone behaves (see retire-session.lua). */
+export interface TombstoneTimes {
+  /** How long requests with the old ID are forwarded (`rotationGracePeriod`); 0: never. */
+  readonly forwardMs: number;
+  /** How long the tombstone lives (at least `forwardMs`), so ends and revokes racing the rotation see it. */
+  readonly holdMs: number;
+}
 
 /** What ending a session (logout, destroy) found: deleted, already absent, or moved by a rotation. */
 export type EndResult = 'ended' | 'absent' | { readonly movedTo: string };
@@ -152,13 +175,13 @@ export interface UserSessionSummary {
 
 /**
  * What `indexAdd` did: added (and evicted these members over the limit); refused at the limit under
- * `'reject'` (`members`: the current ones); or refused because the member it replaces is gone
- * (`replacedGone`: the session was signed out meanwhile).
+ * `'reject'` (`members`: the current ones); or refused because the session was signed out meanwhile
+ * (`refused`: the member it replaces is gone, or "sign out everywhere" ran after its login).
  */
 export type IndexAddResult =
   | { readonly added: true; readonly evicted: readonly string[] }
-  | { readonly added: false; readonly members: readonly string[]; readonly replacedGone?: undefined }
-  | { readonly added: false; readonly replacedGone: true; readonly members?: undefined };
+  | { readonly added: false; readonly members: readonly string[]; readonly refused?: undefined }
+  | { readonly added: false; readonly refused: 'replaced-gone' | 'revoked'; readonly members?: undefined };
 
 /**
  * What `readMetadata` found for one session: its library fields, `undefined` when it is gone, or

@@ -9,6 +9,7 @@ import type {
   MetadataLookup,
   NewSessionRecord,
   RetireResult,
+  TombstoneTimes,
   UpdateResult,
   WrittenTimes,
 } from './session-record.js';
@@ -36,6 +37,8 @@ export interface IndexAddOptions {
    * added when it is no longer a member (the session was signed out meanwhile).
    */
   readonly replaces?: string;
+  /** The session's login time: nothing is added when "sign out everywhere" ran at or after it. */
+  readonly authenticatedAt: number;
 }
 
 /**
@@ -78,16 +81,22 @@ export abstract class SessionStore {
 
   /**
    * The gate of a rotation (see retire-session.lua): when the record is live, replaces it with a tombstone
-   * that forwards to `successor` for `graceMs` (`0`: no tombstone) and resolves its data as it was at that
-   * moment; when it is gone, or another rotation already moved it, writes nothing and says so. The caller
-   * creates the successor only after this let it through.
+   * that names `successor` (forwarding requests for `times.forwardMs`, standing for `times.holdMs`) and
+   * resolves its data as it was at that moment; when it is gone, or another rotation already moved it,
+   * writes nothing and says so. The caller creates the successor only after this let it through.
    */
   abstract retire(
     publicId: string,
     successor: string,
     successorUserId: string | undefined,
-    graceMs: number,
+    times: TombstoneTimes,
   ): Promise<RetireResult>;
+
+  /**
+   * Undoes a `retire` whose rotation was refused after it (see restore-session.lua): puts the record back
+   * from its snapshot, only while its tombstone still points at `successor`. Resolves whether it did.
+   */
+  abstract restore(publicId: string, successor: string, snapshot: readonly string[]): Promise<boolean>;
 
   /**
    * Deletes a record only if it belongs to `userId`; for a tombstone of a rotation from `userId` to

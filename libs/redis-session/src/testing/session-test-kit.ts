@@ -41,6 +41,7 @@ export class SessionTestKit {
     await this.store.indexAdd(userId, publicId, times.deadline, {
       limit: 0,
       policy: this.options.onSessionLimit,
+      authenticatedAt: times.authenticatedAt ?? times.now,
     });
     return { cookie: this.cookieHeaderFor(id, options.secure), publicId };
   }

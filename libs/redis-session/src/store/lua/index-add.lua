@@ -1,5 +1,6 @@
 -- index-add: put a session into its user's index, enforcing the per-user limit atomically.
 -- KEYS[1]  the user's index (a sorted set at <prefix>u:{<SHA-256 of the user ID>})
+-- KEYS[2]  the user's revocation mark (a string at <prefix>r:{<same>}, same slot), set by index-take.lua
 -- ARGV[1]  the session's publicId (member)
 -- ARGV[2]  its absolute deadline, ms (score)
 -- ARGV[3]  most sessions allowed, 0 for no limit
@@ -7,10 +8,13 @@
 -- ARGV[5]  the member this one replaces (the old ID of a same-user rotation: regenerate, or signing in
 --          again), or ''. It must still be a member: if it is not, the session was signed out meanwhile
 --          (logout, revoke, "sign out everywhere") and nothing is added.
+-- ARGV[6]  the session's login time (authenticated-at, ms): refused when a "sign out everywhere" took the
+--          index at or after it, so a login whose record was written before that moment never survives it
 -- Returns  { 1, evicted member, ... } when added (the caller deletes the evicted sessions' records)
---          | { 0, member, ... } when refused under 'reject' (the current members, so the caller can
---            prune members whose records are gone and try once more)
+--          | { 0, member, ... } when refused under 'reject' (the current members; the caller, which pruned
+--            gone members before the rotation, undoes it)
 --          | { 2 } when the replaced member is gone (the caller deletes the new record: fail closed)
+--          | { 3 } when "sign out everywhere" ran after this session's login (the caller deletes it)
 -- Called by RedisSessionStore.indexAdd, the last step of a login or regenerate.
 -- Invariants: members past their deadline are dropped; the key lives at least as long as its
 -- longest-lived member; after this step the index never holds more than the limit. Records are written
@@ -21,6 +25,13 @@ local member = ARGV[1]
 local limit = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+-- "<time> <kept member>": the moment of the last "sign out everywhere", and the one session it spared.
+local revoked = redis.call('GET', KEYS[2])
+if revoked then
+  local at, kept = string.match(revoked, '^(%d+) ?(.*)$')
+  if tonumber(ARGV[6]) <= tonumber(at) and (ARGV[5] == '' or ARGV[5] ~= kept) then return { 3 } end
+end
 
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
 if ARGV[5] ~= '' then

@@ -1,12 +1,19 @@
 -- index-take: remove every member of a user's index but one, in one step, and return them
 -- (revokeAllForUser). Called by RedisSessionStore.indexTake.
 -- KEYS[1]  the user's index
+-- KEYS[2]  the user's revocation mark (same slot)
 -- ARGV[1]  a member to keep (the current session for "sign out all other devices"), or ''
+-- ARGV[2]  how long the mark lives, ms: longer than any login can take between writing its record and
+--          indexing it
 -- Returns  the members removed
--- Invariant: a rotation indexes its new session only while the session it replaces is still a member
--- (index-add.lua). Taking the members before their records are deleted means a rotation in flight either
+-- Invariant: a rotation indexes its new session only while the session it replaces is still a member,
+-- and no login whose record was written before this moment is indexed after it (index-add.lua reads the
+-- mark). Taking the members before their records are deleted means a login or regenerate in flight either
 -- finished first (its new session is taken here) or fails closed: "sign out everywhere" misses nothing.
 local key = KEYS[1]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('SET', KEYS[2], string.format('%.0f', now) .. ' ' .. ARGV[1], 'PX', ARGV[2])
 local members = redis.call('ZRANGE', key, 0, -1)
 local taken = {}
 for i = 1, #members do

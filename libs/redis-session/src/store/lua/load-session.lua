@@ -9,8 +9,8 @@
 -- ARGV[5]  grace, ms: the key outlives its idle deadline by this much (never its absolute deadline), so
 --          a session presented just after it went idle is reported as expired rather than unknown
 -- Returns  0 no record | 1 malformed record | 2 idle-expired (deleted) | 3 past the absolute deadline (deleted)
---          | { 4, successor publicId, former owner or '', successor's owner or '' } for a rotation tombstone
---            (retire-session.lua)
+--          | { 4, successor publicId, former owner or '', successor's owner or '', forwarding (1/0) } for a
+--            rotation tombstone (retire-session.lua); forwarding is 1 within its forwarding window
 --          | { now, lastSeen, touched (0/1), field1, value1, ... } (every field of the hash)
 -- Invariants: deadlines are judged by the server clock; the TTL is never pushed past the absolute
 -- deadline (#d), whatever the key's TTL says (S19, S20); the key always ends with a TTL (S21). The
@@ -23,7 +23,7 @@ local fields = redis.pcall('HGETALL', key)
 if fields['err'] then return 1 end
 if #fields == 0 then return 0 end
 
-local created, seen, deadline, owner, forward, former, successorOwner
+local created, seen, deadline, owner, forward, former, successorOwner, forwardUntil
 for i = 1, #fields, 2 do
   local name = fields[i]
   if name == '#c' then created = tonumber(fields[i + 1])
@@ -32,12 +32,17 @@ for i = 1, #fields, 2 do
   elseif name == '#u' then owner = fields[i + 1]
   elseif name == '#f' then forward = fields[i + 1]
   elseif name == '#o' then former = fields[i + 1]
-  elseif name == '#n' then successorOwner = fields[i + 1] end
+  elseif name == '#n' then successorOwner = fields[i + 1]
+  elseif name == '#g' then forwardUntil = tonumber(fields[i + 1]) end
 end
-if forward then return { 4, forward, former or '', successorOwner or '' } end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if forward then
+  local forwarding = 0
+  if forwardUntil and now < forwardUntil then forwarding = 1 end
+  return { 4, forward, former or '', successorOwner or '', forwarding }
+end
 -- tonumber() rejects junk; x ~= x catches NaN; a record the library wrote has created <= seen < deadline.
 if not created or not seen or not deadline or created ~= created or seen ~= seen or deadline ~= deadline
   or created > seen or seen >= deadline or created > now + 60000 then

@@ -10,8 +10,9 @@
 -- ARGV[6+2n ..]    names to delete
 -- Returns  { now, lastSeen } when written
 --          | 0 when the record is gone, malformed or past a deadline (nothing written)
---          | { 4, successor publicId, former owner or '', successor's owner or '' } when the key is a
---            rotation tombstone (nothing written; the caller decides whether the changes follow)
+--          | { 4, successor publicId, former owner or '', successor's owner or '', forwarding (1/0) } when
+--            the key is a rotation tombstone (nothing written; the caller decides whether the changes
+--            follow: only within the forwarding window, when forwarding is 1)
 --          | { 5, bytes } when the data would grow to `bytes`, over the limit (nothing written)
 -- Invariants: never recreates a record: a save from a request that loaded the session before a logout,
 -- revoke or rotation writes nothing here (no resurrection, S23). Other fields are untouched, so
@@ -29,17 +30,22 @@ end
 
 local key = KEYS[1]
 -- No TYPE first: HMGET answers WRONGTYPE for another type, and only nils for a missing key.
-local meta = redis.pcall('HMGET', key, '#s', '#d', '#f', '#u', '#o', '#n')
+local meta = redis.pcall('HMGET', key, '#s', '#d', '#f', '#u', '#o', '#n', '#g')
 if meta['err'] then return 0 end
-if meta[3] then return { 4, meta[3], meta[5] or '', meta[6] or '' } end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if meta[3] then
+  local forwardUntil = tonumber(meta[7])
+  local forwarding = 0
+  if forwardUntil and now < forwardUntil then forwarding = 1 end
+  return { 4, meta[3], meta[5] or '', meta[6] or '', forwarding }
+end
 local seen, deadline = tonumber(meta[1]), tonumber(meta[2])
 if not seen or not deadline or seen ~= seen or deadline ~= deadline then return 0 end
 
 local idle = tonumber(ARGV[2])
 if meta[4] then idle = tonumber(ARGV[1]) end
 local grace = tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if now >= deadline or now >= seen + idle then
   redis.call('DEL', key)
   return 0

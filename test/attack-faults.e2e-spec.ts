@@ -1,0 +1,248 @@
+/**
+ * Attack probes on faults: Redis out of memory in the middle of a rotation, rotationGracePeriod 0 under
+ * OOM, touchAfter 0 with a forwarded request between two rotation steps, Redis stopped mid-rotation, and
+ * an async SessionEvents subscriber. Both adapters, real redis-server.
+ */
+import { Injectable } from '@nestjs/common';
+import { SessionEvents } from 'nest-redis-session';
+import { setCookieOf, sessionCookieOf, type HttpClient } from './support/robustness-http.js';
+import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
+import { liveRecords } from './support/robustness-redis.js';
+import { RotationController } from './support/rotation.controller.js';
+import { AttackController, StepHooks } from './support/attack-kit.js';
+import { ADAPTERS } from './support/test-app.js';
+
+async function indexMembers(app: RobustnessApp): Promise<string[]> {
+  const members: string[] = [];
+  for (const index of await app.inspector.keys('sess:u:*'))
+    members.push(...(await app.inspector.zrange(index, '0', '-1')));
+  return members.sort();
+}
+
+async function fillUp(app: RobustnessApp): Promise<void> {
+  await app.inspector.config('SET', 'maxmemory-policy', 'noeviction');
+  await app.inspector.config('SET', 'maxmemory', '1');
+  await expect(app.inspector.set('probe', 'x')).rejects.toThrow(/OOM/);
+}
+
+async function unfill(app: RobustnessApp): Promise<void> {
+  await app.inspector.config('SET', 'maxmemory', '0');
+}
+
+/** A typical Nest subscriber: async, awaiting an audit write that fails. */
+@Injectable()
+class AsyncThrowingSubscriber {
+  constructor(events: SessionEvents) {
+    // The attack: an async callback, as Nest code often writes them.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises
+    events.ofType('rejected').subscribe(async () => {
+      await Promise.resolve();
+      throw new Error('audit store down');
+    });
+  }
+}
+
+describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
+  describe('Redis out of memory between create and index-add (grace 5 s)', () => {
+    let app: RobustnessApp;
+    let hooks: StepHooks;
+    let http: HttpClient;
+
+    beforeAll(async () => {
+      app = await startRobustnessApp(adapter, { controllers: [RotationController, AttackController] });
+      http = app.http;
+      hooks = new StepHooks(app.app);
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    afterEach(async () => {
+      hooks.reset();
+      await unfill(app);
+      await app.inspector.flushall();
+    });
+
+    it('Redis filling up between create and index-add: index-add still runs whole (a script that wrote first may finish), and sign out everywhere ends it', async () => {
+      const cookie = sessionCookieOf(await http.post('/login', { json: { userId: 'u1' } }));
+      const paused = hooks.pause('indexAdd', 'before');
+      const pending = http.post('/regenerate', { cookie });
+      await paused.arrived;
+      await fillUp(app);
+      paused.release();
+      const reply = await pending;
+      await unfill(app);
+      // Redis refuses a denyoom command only as a script's first write; index-add's ZREMRANGEBYSCORE comes
+      // first, so the swap is never left half-done.
+      expect(reply.status).toBe(201);
+      expect(await indexMembers(app)).toHaveLength(1);
+      await http.post('/rot/revoke-all/u1');
+      expect((await http.get('/private', { cookie: sessionCookieOf(reply) })).status).toBe(401);
+      expect((await http.get('/private', { cookie })).status).toBe(401);
+    });
+
+    it('a full Redis refuses a regenerate (503) and changes nothing with the default grace period', async () => {
+      const cookie = sessionCookieOf(await http.post('/login', { json: { userId: 'u2' } }));
+      await fillUp(app);
+      const reply = await http.post('/regenerate', { cookie });
+      await unfill(app);
+      expect(reply.status).toBe(503);
+      expect((await http.get('/private', { cookie })).status).toBe(200);
+    });
+  });
+
+  describe('rotationGracePeriod 0 and a full Redis', () => {
+    let app: RobustnessApp;
+
+    beforeAll(async () => {
+      app = await startRobustnessApp(adapter, { module: { rotationGracePeriod: 0 } });
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    afterEach(async () => {
+      await unfill(app);
+      await app.inspector.flushall();
+    });
+
+    it('a regenerate refused by a full Redis (503) changes nothing: the user stays signed in', async () => {
+      const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u3' } }));
+      await fillUp(app);
+      const reply = await app.http.post('/regenerate', { cookie });
+      await unfill(app);
+      expect(reply.status).toBe(503);
+      expect((await app.http.get('/private', { cookie })).status).toBe(200);
+    });
+
+    it('a login refused by a full Redis (503) keeps the anonymous cart', async () => {
+      const cookie = sessionCookieOf(await app.http.post('/set/cart', { json: { value: ['tea'] } }));
+      await fillUp(app);
+      const reply = await app.http.post('/login', { cookie, json: { userId: 'u3' } });
+      await unfill(app);
+      expect(reply.status).toBe(503);
+      expect((await app.http.get('/key/cart', { cookie })).body).toEqual({ value: ['tea'] });
+    });
+  });
+
+  describe('touchAfter 0: a request with the old cookie between create and index-add of a regenerate', () => {
+    let app: RobustnessApp;
+    let hooks: StepHooks;
+
+    beforeAll(async () => {
+      app = await startRobustnessApp(adapter, { controllers: [RotationController], module: { touchAfter: 0 } });
+      hooks = new StepHooks(app.app);
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    afterEach(async () => {
+      hooks.reset();
+      await app.inspector.flushall();
+    });
+
+    it('a parallel read with the old cookie neither is refused nor deletes the new session', async () => {
+      const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u4' } }));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const paused = hooks.pause('indexAdd', 'before');
+      const pending = app.http.post('/regenerate', { cookie });
+      await paused.arrived;
+      const parallel = await app.http.get('/rot/view', { cookie });
+      paused.release();
+      const reply = await pending;
+      expect(reply.status).toBe(201);
+      const fresh = sessionCookieOf(reply);
+      // The user who just regenerated must still be signed in (the parallel read was their own page's).
+      const mine = await app.http.get('/private', { cookie: fresh });
+      expect({ parallel: parallel.body.rejection, mine: mine.status }).toEqual({ parallel: null, mine: 200 });
+    });
+
+    it('a parallel write with the old cookie neither deletes the new session nor sets a cookie over the browser’s', async () => {
+      const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u5' } }));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const paused = hooks.pause('indexAdd', 'before');
+      const pending = app.http.post('/regenerate', { cookie });
+      // index-add's arguments: (userId, the new publicId, deadline, options)
+      const newId = (await paused.arrived)[1] as string;
+      const write = await app.http.post('/set/note', { cookie, json: { value: 'from the old cookie' } });
+      paused.release();
+      const reply = await pending;
+      const fresh = setCookieOf(reply) === undefined ? undefined : sessionCookieOf(reply);
+      const record = await app.inspector.hgetall(`sess:{${newId}}`);
+      expect({
+        write: write.status,
+        writeSetsCookie: setCookieOf(write) !== undefined,
+        newRecordOwner: record['#u'] ?? null,
+        freshSignedIn: fresh === undefined ? null : (await app.http.get('/private', { cookie: fresh })).status,
+      }).toEqual({ write: 201, writeSetsCookie: false, newRecordOwner: 'u5', freshSignedIn: 200 });
+    });
+  });
+
+  describe('Redis stopped (SIGSTOP) between create and index-add', () => {
+    let app: RobustnessApp;
+    let hooks: StepHooks;
+
+    beforeAll(async () => {
+      app = await startRobustnessApp(adapter, { controllers: [RotationController], module: { commandTimeout: 300 } });
+      hooks = new StepHooks(app.app);
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    afterEach(async () => {
+      hooks.reset();
+      await app.inspector.flushall();
+    });
+
+    it('the regenerate gets 503; "sign out everywhere" afterwards still ends whatever the old cookie reaches', async () => {
+      const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u6' } }));
+      const paused = hooks.pause('indexAdd', 'before');
+      const pending = app.http.post('/regenerate', { cookie });
+      await paused.arrived;
+      process.kill(app.redis.pid, 'SIGSTOP');
+      paused.release();
+      const reply = await pending;
+      process.kill(app.redis.pid, 'SIGCONT');
+      expect(reply.status).toBe(503);
+      expect(setCookieOf(reply)).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await app.http.post('/rot/revoke-all/u6');
+      expect((await app.http.get('/private', { cookie })).status).toBe(401);
+      const signedIn: string[] = [];
+      for (const key of await liveRecords(app.inspector))
+        if ((await app.inspector.hget(key, '#u')) === 'u6') signedIn.push(key);
+      expect(signedIn).toEqual([]);
+    });
+  });
+
+  describe('an async SessionEvents subscriber that rejects (guarantee 7)', () => {
+    let app: RobustnessApp;
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): void => {
+      rejections.push(reason);
+    };
+
+    beforeAll(async () => {
+      process.on('unhandledRejection', onRejection);
+      app = await startRobustnessApp(adapter, { providers: [AsyncThrowingSubscriber] });
+    });
+
+    afterAll(async () => {
+      await app?.close();
+      process.off('unhandledRejection', onRejection);
+    });
+
+    it('a junk cookie never turns it into an unhandled promise rejection: the library catches it', async () => {
+      const reply = await app.http.get('/session', { cookie: 'sid=junk' });
+      expect(reply.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(rejections.map((r) => (r instanceof Error ? r.message : String(r)))).toEqual([]);
+    });
+  });
+});

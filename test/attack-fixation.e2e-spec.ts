@@ -1,0 +1,140 @@
+/**
+ * Attack probes: a planted anonymous ID across an anonymous regenerate(), the tombstone's TTL against the
+ * absolute deadline (S21), and maxSessionsPerUser 'evict-oldest' at each rotation step. Both adapters,
+ * real redis-server.
+ */
+import { setCookieOf, sessionCookieOf, type HttpClient } from './support/robustness-http.js';
+import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
+import { liveRecords } from './support/robustness-redis.js';
+import { RotationController } from './support/rotation.controller.js';
+import { AttackController, StepHooks } from './support/attack-kit.js';
+import { ADAPTERS } from './support/test-app.js';
+
+async function indexMembers(app: RobustnessApp): Promise<string[]> {
+  const members: string[] = [];
+  for (const index of await app.inspector.keys('sess:u:*'))
+    members.push(...(await app.inspector.zrange(index, '0', '-1')));
+  return members.sort();
+}
+
+describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (adapter) => {
+  describe('a planted anonymous ID and regenerate() (anti-fixation before a sensitive flow)', () => {
+    let app: RobustnessApp;
+    let http: HttpClient;
+
+    beforeAll(async () => {
+      app = await startRobustnessApp(adapter, { controllers: [RotationController, AttackController] });
+      http = app.http;
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    beforeEach(async () => {
+      await app.inspector.flushall();
+    });
+
+    it('the planted ID cannot read the secret stored right after regenerate() (an OAuth state)', async () => {
+      // The attacker makes an anonymous session and plants its cookie in the victim's browser.
+      const planted = sessionCookieOf(await http.post('/set/lang', { json: { value: 'en' } }));
+      // The victim's app sheds any planted ID before starting OAuth: regenerate(), then store the state.
+      const victim = await http.post('/atk/regenerate-then-set/oauthState', {
+        cookie: planted,
+        json: { value: 'victim-state' },
+      });
+      expect(victim.status).toBe(201);
+      const victimCookie = sessionCookieOf(victim);
+
+      expect((await http.get('/key/oauthState', { cookie: victimCookie })).body).toEqual({ value: 'victim-state' });
+      const seen = await http.get('/rot/view', { cookie: planted });
+      expect(setCookieOf(seen)).toBeUndefined();
+      expect(seen.body.data).not.toHaveProperty('oauthState');
+    });
+
+    it('the planted ID cannot overwrite that secret in the victim’s new session', async () => {
+      const planted = sessionCookieOf(await http.post('/set/lang', { json: { value: 'en' } }));
+      const victimCookie = sessionCookieOf(
+        await http.post('/atk/regenerate-then-set/oauthState', { cookie: planted, json: { value: 'victim-state' } }),
+      );
+      await http.post('/set/oauthState', { cookie: planted, json: { value: 'attacker-state' } });
+      expect((await http.get('/key/oauthState', { cookie: victimCookie })).body).toEqual({ value: 'victim-state' });
+    });
+  });
+
+  describe('S21: the rotation tombstone and the absolute deadline', () => {
+    let app: RobustnessApp;
+
+    beforeAll(async () => {
+      app = await startRobustnessApp(adapter, { module: { absoluteTimeout: 3_000 } });
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    it('S21: a regenerate 1.5 s before the deadline leaves no key (the tombstone) past the deadline', async () => {
+      const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u1' } }));
+      const [oldKey] = await liveRecords(app.inspector);
+      const deadline = Number(await app.inspector.hget(oldKey!, '#d'));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await app.http.post('/regenerate', { cookie })).status).toBe(201);
+      const [seconds, micros] = await app.inspector.time();
+      const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      const ttl = await app.inspector.pttl(oldKey!);
+      expect(ttl).toBeGreaterThan(0);
+      // S21: "Every key has a TTL, never past the absolute deadline".
+      expect(now + ttl).toBeLessThanOrEqual(deadline);
+    });
+  });
+
+  describe("maxSessionsPerUser 1, 'evict-oldest', a second device signing in at each step of a regenerate", () => {
+    let app: RobustnessApp;
+    let hooks: StepHooks;
+
+    beforeAll(async () => {
+      app = await startRobustnessApp(adapter, {
+        controllers: [RotationController],
+        module: { maxSessionsPerUser: 1, onSessionLimit: 'evict-oldest' },
+      });
+      hooks = new StepHooks(app.app);
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    beforeEach(async () => {
+      hooks.reset();
+      await app.inspector.flushall();
+    });
+
+    it.each([
+      ['after retire', 'create', 'before'],
+      ['after create', 'indexAdd', 'before'],
+      ['after index-add', 'indexAdd', 'after'],
+    ] as const)(
+      '%s: exactly one session of the user survives, the newest device’s, and the index lists only it',
+      async (_, method, phase) => {
+        const first = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u2' } }));
+        const paused = hooks.pause(method, phase);
+        const regenerating = app.http.post('/regenerate', { cookie: first });
+        await paused.arrived;
+        const second = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u2' } }));
+        paused.release();
+        const reply = await regenerating;
+        const regenerated = setCookieOf(reply) === undefined ? undefined : sessionCookieOf(reply);
+
+        expect((await app.http.get('/private', { cookie: second })).status).toBe(200);
+        if (regenerated !== undefined)
+          expect((await app.http.get('/private', { cookie: regenerated })).status).toBe(401);
+        expect((await app.http.get('/private', { cookie: first })).status).toBe(401);
+        const signedIn: string[] = [];
+        for (const key of await liveRecords(app.inspector))
+          if ((await app.inspector.hget(key, '#u')) === 'u2') signedIn.push(key);
+        expect(signedIn).toHaveLength(1);
+        expect((await indexMembers(app)).map((m) => `sess:{${m}}`)).toEqual(signedIn);
+      },
+    );
+  });
+});
