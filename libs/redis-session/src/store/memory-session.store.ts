@@ -11,29 +11,14 @@ import type {
   NewSessionRecord,
   RetireResult,
   TombstoneTimes,
-  SessionDevice,
   UpdateResult,
   WrittenTimes,
 } from './session-record.js';
 import { ExpiringMap } from './expiring-map.js';
+import type { Clock, MemoryEntry } from './memory-entry.js';
 import { MemoryTombstones } from './memory-tombstones.js';
 import { MemoryUserIndexes } from './memory-user-indexes.js';
 import { EXPIRED_GRACE, SessionStore, type IndexAddOptions } from './session-store.js';
-
-/** A clock in milliseconds since the epoch; tests pass their own to move time without waiting. */
-export type Clock = () => number;
-
-interface MemoryEntry {
-  readonly createdAt: number;
-  lastSeenAt: number;
-  readonly deadline: number;
-  readonly userId: string | undefined;
-  readonly authenticatedAt: number | undefined;
-  readonly device: SessionDevice;
-  readonly fields: Map<string, string>;
-  /** Stands for the Redis key's TTL: past it, the entry is gone as if Redis had expired it. */
-  expiresAt: number;
-}
 
 /** Sweep expired entries after this many writes, so abandoned sessions do not pile up in memory. */
 const SWEEP_EVERY = 1_000;
@@ -185,11 +170,8 @@ export class MemorySessionStore extends SessionStore {
     const now = this.clock();
     const entry = this.tombstones.restore(publicId, successor, now);
     if (entry === undefined) return Promise.resolve(false);
-    // As restore-session.lua: the TTL the record had, from its last refresh, never past its deadline.
-    entry.expiresAt = Math.min(
-      entry.lastSeenAt + idleTimeoutOf(entry.userId, this.options) + EXPIRED_GRACE,
-      entry.deadline,
-    );
+    // As restore-session.lua: the TTL the record had, from its last refresh.
+    this.expire(entry);
     this.entries.set(publicId, entry);
     return Promise.resolve(true);
   }
@@ -243,8 +225,13 @@ export class MemorySessionStore extends SessionStore {
 
   private touch(entry: MemoryEntry, now: number): void {
     entry.lastSeenAt = now;
+    this.expire(entry);
+  }
+
+  /** Stands for the key's TTL: the idle deadline and its grace from the last refresh, never past the deadline. */
+  private expire(entry: MemoryEntry): void {
     const idle = idleTimeoutOf(entry.userId, this.options);
-    entry.expiresAt = now + Math.min(idle + EXPIRED_GRACE, entry.deadline - now);
+    entry.expiresAt = Math.min(entry.lastSeenAt + idle + EXPIRED_GRACE, entry.deadline);
   }
 
   private afterWrite(): void {

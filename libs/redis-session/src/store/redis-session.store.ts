@@ -1,7 +1,8 @@
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
-import { LuaScript, type RedisClient } from './lua-script.js';
+import type { LuaScript, RedisClient } from './lua-script.js';
 import { METADATA_FIELDS, parseMetadataFields, parseRecord } from './parse-record.js';
-import { RecordField, dataKeyOfField, fieldOfDataKey } from './record-fields.js';
+import { dataKeyOfField, fieldOfDataKey } from './record-fields.js';
+import { createArgs, forwardOf, INDEX_REFUSED, REPLY, REVOCATION_MARK_MS, SCRIPTS } from './redis-scripts.js';
 import { ReplicatedWrites } from './replica-ack.js';
 import type {
   DeleteOwnedResult,
@@ -12,55 +13,12 @@ import type {
   MetadataLookup,
   NewSessionRecord,
   RetireResult,
-  SessionForward,
   TombstoneTimes,
   UpdateResult,
   WrittenTimes,
 } from './session-record.js';
 import { EXPIRED_GRACE, SessionStore, userIndexIdOf, type IndexAddOptions } from './session-store.js';
 import { toStoreError, withTimeout } from './with-timeout.js';
-
-const LOAD = new LuaScript('load-session.lua');
-const CREATE = new LuaScript('create-session.lua');
-const UPDATE = new LuaScript('update-session.lua');
-const INDEX_ADD = new LuaScript('index-add.lua');
-const DELETE_OWNED = new LuaScript('delete-owned-session.lua');
-const RETIRE = new LuaScript('retire-session.lua');
-const END = new LuaScript('end-session.lua');
-const INDEX_TAKE = new LuaScript('index-take.lua');
-const RESTORE = new LuaScript('restore-session.lua');
-
-/** Lua scripts answer with these codes instead of a record. */
-const NO_RECORD = 0;
-const MALFORMED = 1;
-const IDLE_EXPIRED = 2;
-const PAST_DEADLINE = 3;
-const FORWARD = 4;
-const TOO_LARGE = 5;
-/** index-add.lua: the member a rotation replaces is gone; "sign out everywhere" ran after the login. */
-const REPLACED_GONE = 2;
-const REVOKED = 3;
-
-/**
- * How long index-take.lua's revocation mark stands: longer than any login takes between writing its
- * record and indexing it (two bounded commands), so none that started before a "sign out everywhere"
- * survives it.
- */
-const REVOCATION_MARK_MS = 60_000;
-
-/** A script's `{ 4, successor, former owner, successor's owner, forwarding }` reply. */
-function forwardOf(reply: readonly unknown[]): SessionForward {
-  const [, to, former, next, forwarding] = reply as [number, string, string, string, number];
-  return {
-    to,
-    formerUserId: former === '' ? undefined : former,
-    userId: next === '' ? undefined : next,
-    forwarding: forwarding === 1,
-  };
-}
-
-/** Device metadata is small by design: a few labels, not a second session. */
-const MAX_METADATA_BYTES = 1_024;
 
 /**
  * Sessions in Redis: one hash per session at `<keyPrefix>{<publicId>}`, each request's read in one
@@ -69,17 +27,7 @@ const MAX_METADATA_BYTES = 1_024;
  */
 export class RedisSessionStore extends SessionStore {
   /** Every script is loaded into the server at bootstrap; see `connectAndPreload`. */
-  static readonly scripts: readonly LuaScript[] = [
-    LOAD,
-    CREATE,
-    UPDATE,
-    INDEX_ADD,
-    DELETE_OWNED,
-    RETIRE,
-    END,
-    INDEX_TAKE,
-    RESTORE,
-  ];
+  static readonly scripts: readonly LuaScript[] = Object.values(SCRIPTS);
 
   /** Logins and logouts, acknowledged by replicas when `waitForReplicas` is set. */
   private readonly replicated: ReplicatedWrites;
@@ -126,7 +74,7 @@ export class RedisSessionStore extends SessionStore {
   async load(publicId: string): Promise<LoadResult> {
     const { idleTimeout, anonymousIdleTimeout, touchAfter, anonymousTouchAfter } = this.options;
     const reply = await this.call(
-      LOAD.run(this.client, this.keyOf(publicId), [
+      SCRIPTS.load.run(this.client, this.keyOf(publicId), [
         idleTimeout,
         anonymousIdleTimeout,
         touchAfter,
@@ -134,38 +82,26 @@ export class RedisSessionStore extends SessionStore {
         EXPIRED_GRACE,
       ]),
     );
-    if (reply === NO_RECORD) return { missing: 'unknown' };
-    if (reply === IDLE_EXPIRED) return { missing: 'expired', expiredBy: 'idle' };
-    if (reply === PAST_DEADLINE) return { missing: 'expired', expiredBy: 'absolute' };
-    if (reply === MALFORMED || !Array.isArray(reply)) return { missing: 'malformed' };
-    if (reply[0] === FORWARD) return { forward: forwardOf(reply) };
+    if (reply === REPLY.noRecord) return { missing: 'unknown' };
+    if (reply === REPLY.idleExpired) return { missing: 'expired', expiredBy: 'idle' };
+    if (reply === REPLY.pastDeadline) return { missing: 'expired', expiredBy: 'absolute' };
+    if (reply === REPLY.malformed || !Array.isArray(reply)) return { missing: 'malformed' };
+    if (reply[0] === REPLY.forward) return { forward: forwardOf(reply) };
     const record = parseRecord(reply, reply[0] as number, reply[1] as number, reply[2] === 1, 3);
     return record ? { record } : { missing: 'malformed' };
   }
 
   /** Runs create-session.lua: writes the record only where no key exists. */
   async create(publicId: string, record: NewSessionRecord): Promise<WrittenTimes | undefined> {
-    const args: (string | number)[] = [
-      this.options.idleTimeout,
-      this.options.anonymousIdleTimeout,
-      EXPIRED_GRACE,
-      this.options.absoluteTimeout,
-      record.createdAt ?? '',
-      record.deadline ?? '',
-      record.userId ?? '',
-      record.userId === undefined ? '' : (record.authenticatedAt ?? 'now'),
-    ];
-    const { device } = record;
-    if (device?.userAgent) args.push(RecordField.userAgent, device.userAgent);
-    if (device?.ip) args.push(RecordField.ip, device.ip);
-    if (device?.metadata) {
-      const json = JSON.stringify(device.metadata);
-      if (json.length <= MAX_METADATA_BYTES) args.push(RecordField.metadata, json);
-    }
-    for (const [key, json] of record.fields) args.push(fieldOfDataKey(key), json);
+    const args = createArgs(record, this.options);
     const key = this.keyOf(publicId);
     const signedIn = record.userId !== undefined;
-    const reply = await this.replicated.write(key, signedIn, (client) => CREATE.run(client, key, args), Array.isArray);
+    const reply = await this.replicated.write(
+      key,
+      signedIn,
+      (client) => SCRIPTS.create.run(client, key, args),
+      Array.isArray,
+    );
     if (!Array.isArray(reply)) return undefined;
     const [now, createdAt, deadline, authenticatedAt] = reply as number[];
     return {
@@ -189,10 +125,10 @@ export class RedisSessionStore extends SessionStore {
     ];
     for (const [key, json] of changes.set) args.push(fieldOfDataKey(key), json);
     for (const key of changes.remove) args.push(fieldOfDataKey(key));
-    const reply = await this.call(UPDATE.run(this.client, this.keyOf(publicId), args));
+    const reply = await this.call(SCRIPTS.update.run(this.client, this.keyOf(publicId), args));
     if (!Array.isArray(reply)) return { written: false };
-    if (reply[0] === FORWARD) return { written: false, forward: forwardOf(reply) };
-    if (reply[0] === TOO_LARGE) return { written: false, tooLarge: reply[1] as number };
+    if (reply[0] === REPLY.forward) return { written: false, forward: forwardOf(reply) };
+    if (reply[0] === REPLY.tooLarge) return { written: false, tooLarge: reply[1] as number };
     return { written: true };
   }
 
@@ -205,7 +141,7 @@ export class RedisSessionStore extends SessionStore {
   /** Runs end-session.lua: deletes the record unless a rotation moved it. */
   async end(publicId: string): Promise<EndResult> {
     const key = this.keyOf(publicId);
-    const run = (client: RedisClient) => END.run(client, key, []);
+    const run = (client: RedisClient) => SCRIPTS.end.run(client, key, []);
     const reply = await this.replicated.write(key, true, run, (r) => r === 1);
     if (Array.isArray(reply)) return { movedTo: reply[1] as string };
     return reply === 1 ? 'ended' : 'absent';
@@ -223,10 +159,10 @@ export class RedisSessionStore extends SessionStore {
     const key = this.keyOf(publicId);
     const { idleTimeout, anonymousIdleTimeout } = this.options;
     const args = [successor, times.forwardMs, times.holdMs, idleTimeout, anonymousIdleTimeout, successorUserId ?? ''];
-    const run = (client: RedisClient) => RETIRE.run(client, key, args);
+    const run = (client: RedisClient) => SCRIPTS.retire.run(client, key, args);
     const reply = await this.replicated.write(key, true, run, (r) => Array.isArray(r) && r[0] === 1);
     if (!Array.isArray(reply)) return { retired: false };
-    if (reply[0] === FORWARD) return { retired: false, movedTo: reply[1] as string };
+    if (reply[0] === REPLY.forward) return { retired: false, movedTo: reply[1] as string };
     const snapshot = (reply as unknown[]).slice(1) as string[];
     const fields = new Map<string, string>();
     for (let i = 0; i + 1 < snapshot.length; i += 2) {
@@ -241,14 +177,14 @@ export class RedisSessionStore extends SessionStore {
     const key = this.keyOf(publicId);
     const { idleTimeout, anonymousIdleTimeout } = this.options;
     const args = [successor, idleTimeout, anonymousIdleTimeout, EXPIRED_GRACE, ...snapshot];
-    const run = (client: RedisClient) => RESTORE.run(client, key, args);
+    const run = (client: RedisClient) => SCRIPTS.restore.run(client, key, args);
     return (await this.replicated.write(key, true, run, (r) => r === 1)) === 1;
   }
 
   /** Runs delete-owned-session.lua: deletes the record only if `userId` owns it. */
   async deleteOwned(publicId: string, userId: string): Promise<DeleteOwnedResult> {
     const key = this.keyOf(publicId);
-    const run = (client: RedisClient) => DELETE_OWNED.run(client, key, [userId]);
+    const run = (client: RedisClient) => SCRIPTS.deleteOwned.run(client, key, [userId]);
     const reply = await this.replicated.write(key, true, run, (n) => n === 1);
     if (Array.isArray(reply)) return { deleted: false, movedTo: reply[1] as string };
     return { deleted: reply === 1 };
@@ -272,7 +208,7 @@ export class RedisSessionStore extends SessionStore {
   ): Promise<IndexAddResult> {
     const keys = [this.indexKeyOf(userId), this.revocationKeyOf(userId)];
     const reply = (await this.call(
-      INDEX_ADD.run(this.client, keys, [
+      SCRIPTS.indexAdd.run(this.client, keys, [
         publicId,
         deadline,
         options.limit,
@@ -282,8 +218,8 @@ export class RedisSessionStore extends SessionStore {
       ]),
     )) as [number, ...string[]];
     const [added, ...members] = reply;
-    if (added === REPLACED_GONE) return { added: false, refused: 'replaced-gone' };
-    if (added === REVOKED) return { added: false, refused: 'revoked' };
+    if (added === INDEX_REFUSED.replacedGone) return { added: false, refused: 'replaced-gone' };
+    if (added === INDEX_REFUSED.revoked) return { added: false, refused: 'revoked' };
     return added === 1 ? { added: true, evicted: members } : { added: false, members };
   }
 
@@ -295,7 +231,7 @@ export class RedisSessionStore extends SessionStore {
   /** Runs index-take.lua: removes and returns every member but `keep`, in one step. */
   async indexTake(userId: string, keep?: string): Promise<string[]> {
     const keys = [this.indexKeyOf(userId), this.revocationKeyOf(userId)];
-    return (await this.call(INDEX_TAKE.run(this.client, keys, [keep ?? '', REVOCATION_MARK_MS]))) as string[];
+    return (await this.call(SCRIPTS.indexTake.run(this.client, keys, [keep ?? '', REVOCATION_MARK_MS]))) as string[];
   }
 
   async indexMembers(userId: string): Promise<string[]> {
