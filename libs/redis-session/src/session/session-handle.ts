@@ -1,6 +1,26 @@
-import type { SessionContext } from './session-context.js';
 import type { SessionRejection } from '../events/session-event.interface.js';
 import type { LoginOptions, SessionApi, SessionData } from './session.interface.js';
+
+/**
+ * What a handle answers from: the request's session context. Declared here, not imported, so the
+ * context (which creates handles) and the handle do not import each other.
+ */
+export interface HandleSource {
+  readonly publicId: string;
+  readonly data: Record<string, unknown>;
+  replaceData(value: unknown): void;
+  readonly isNew: boolean;
+  readonly userId: string | undefined;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly expiresAt: number;
+  readonly authenticatedAt: number | undefined;
+  readonly rejection: SessionRejection | undefined;
+  login(userId: string, data?: object, options?: LoginOptions): Promise<void>;
+  regenerate(): Promise<void>;
+  destroy(reason: 'logout' | 'destroy'): Promise<void>;
+  save(): Promise<void>;
+}
 
 /**
  * The object `@Session()` injects. A thin face over the request's `SessionContext`: the context sits in
@@ -8,9 +28,9 @@ import type { LoginOptions, SessionApi, SessionData } from './session.interface.
  * an enumeration of the object (S14).
  */
 export class SessionHandle<T extends object = SessionData> implements SessionApi<T> {
-  readonly #context: SessionContext;
+  readonly #context: HandleSource;
 
-  constructor(context: SessionContext) {
+  constructor(context: HandleSource) {
     this.#context = context;
   }
 

@@ -15,7 +15,7 @@ export interface SessionRedisConnection {
 }
 
 /** Whether the `redis` option is a live client rather than a description of one. */
-export function isRedisClient(value: RedisConnection): value is RedisClient {
+function isRedisClient(value: RedisConnection): value is RedisClient {
   return (
     typeof value === 'object' &&
     typeof (value as Partial<Redis>).evalsha === 'function' &&

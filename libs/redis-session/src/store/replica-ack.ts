@@ -29,7 +29,7 @@ function connectionOf(client: RedisClient, key: string): RedisClient | undefined
  * Waits until `replicas` replicas hold the writes made so far on the connection that wrote `key`, for at
  * most `timeoutMs` (Redis `WAIT`). Resolves how many did; `WAIT` never fails a write, it only reports.
  */
-export async function waitForReplicaAck(
+async function waitForReplicaAck(
   client: RedisClient,
   key: string,
   replicas: number,
@@ -106,7 +106,8 @@ export class ReplicatedWrites {
       this.ackConnection = undefined;
     }
     if (this.ackConnection === undefined) {
-      const duplicate: RedisClient = isClusterClient(this.client) ? this.client.duplicate() : this.client.duplicate();
+      // Both client kinds duplicate themselves without arguments; TypeScript cannot call the union's two signatures.
+      const duplicate = (this.client as { duplicate(): RedisClient }).duplicate();
       // A login written to an old primary after a switchover would be lost: follow the main client there.
       if (!isClusterClient(duplicate) && !duplicate.options.failoverDetector) followSwitchovers(duplicate);
       duplicate.on('error', () => undefined); // the main client already logs connection problems

@@ -13,7 +13,7 @@ export function rawRequestOf(request: object): IncomingMessage {
 }
 
 /** The Node response under either adapter's response object. */
-export function rawResponseOf(response: object): ServerResponse {
+function rawResponseOf(response: object): ServerResponse {
   return ((response as { raw?: ServerResponse }).raw ?? response) as ServerResponse;
 }
 
