@@ -278,7 +278,7 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
     }
   });
 
-  it('a signed-in read is one round trip; the index check adds one more only when the idle timer is refreshed', async () => {
+  it('a signed-in read is one round trip; a refresh of its idle timer (every touchAfter) adds one, which also asks the index', async () => {
     const names = async (server: Server, cookie: string, recorder: CommandRecorder): Promise<string[]> => {
       await recorder.reset();
       await request(server).get('/private').set('Cookie', cookie).expect(200);
@@ -288,10 +288,10 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
     try {
       const everyRequest = await start({ touchAfter: 0 });
       const touched = await login(everyRequest.server, 'kim');
-      expect(await names(everyRequest.server, touched, recorder)).toEqual(['evalsha', 'zscore']);
+      expect((await names(everyRequest.server, touched, recorder)).sort()).toEqual(['evalsha', 'hgetall', 'zscore']);
       const rarely = await start({ touchAfter: 60_000 });
       const untouched = await login(rarely.server, 'lee');
-      expect(await names(rarely.server, untouched, recorder)).toEqual(['evalsha']);
+      expect(await names(rarely.server, untouched, recorder)).toEqual(['hgetall']);
     } finally {
       recorder.stop();
     }

@@ -26,12 +26,13 @@ export function rejected(
 }
 
 /**
- * Loads the session a verified cookie names: one round trip (load-session.lua judges both deadlines and
- * refreshes the idle timer when due). Rotation tombstones are followed (up to `MAX_FORWARD_HOPS`), and
+ * Loads the session a verified cookie names: one round trip (a read judged by the server's clock), and one
+ * more every `touchAfter` to refresh its idle timer (touch-session.lua). Rotation tombstones are followed (up to `MAX_FORWARD_HOPS`), and
  * only while the session stayed with its signed-in user (see `rotationGracePeriod`); an old ID that moved
  * into someone's login, or through an anonymous regenerate, gets an empty session that is never stored.
- * When the store refreshed a signed-in session's idle timer, one more round trip checks that the session
- * is still in its user's index (fail closed).
+ * A signed-in session missing from its user's index when its idle timer is refreshed (the index was
+ * evicted, or a crash came between two steps) is refused and deleted: "sign out everywhere" can only miss
+ * what the index misses, so a failing index must fail closed.
  */
 export async function loadSession(runtime: SessionRuntime, { id, publicId }: VerifiedCookie): Promise<LoadedSession> {
   const { store, options, clock } = runtime;
@@ -62,34 +63,27 @@ export async function loadSession(runtime: SessionRuntime, { id, publicId }: Ver
     const { record } = result;
     const data = TrackedData.fromFields(record.fields);
     if (data === undefined) return empty(mode, rejected(runtime, 'malformed-record', loadedId));
-    // Not for a forwarded request: it may be looking at a rotation's new session before the rotation has
-    // indexed it, and the holder of the new cookie gets the check at its own next touch.
-    if (
-      record.touched &&
-      record.userId !== undefined &&
-      !forwarded &&
-      !(await stillIndexed(runtime, record.userId, loadedId))
-    ) {
-      await storeCall(() => store.delete(loadedId));
-      return empty(mode, rejected(runtime, 'not-indexed', loadedId, record.userId));
+    let lastSeenAt = record.lastSeenAt;
+    const touchAfter = record.userId === undefined ? options.anonymousTouchAfter : options.touchAfter;
+    if (record.now - record.lastSeenAt >= touchAfter) {
+      // Refreshed only once the record proved to be a session: one the library cannot read is never written.
+      const touch = await storeCall(() => store.touch(loadedId, record.userId));
+      if (!touch.touched && touch.gone) return empty(mode, rejected(runtime, 'unknown', loadedId));
+      // A forwarded request is not refused: it may be looking at a rotation's new session before the
+      // rotation has indexed it, and the holder of the new cookie gets the check at its own next refresh.
+      if (touch.indexed === false && !forwarded) {
+        await storeCall(() => store.delete(loadedId));
+        return empty(mode, rejected(runtime, 'not-indexed', loadedId, record.userId));
+      }
+      if (touch.touched) lastSeenAt = touch.lastSeenAt;
     }
     // A forwarded request has no raw ID for the new session: it can never set that session's cookie.
-    const state = stateOfRecord(record, forwarded ? 'forwarded' : 'own', loadedId, forwarded ? undefined : id);
-    return { state, data };
+    const owned = stateOfRecord(record, forwarded ? 'forwarded' : 'own', loadedId, forwarded ? undefined : id);
+    return { state: { ...owned, lastSeenAt }, data };
   }
   if (result.missing === 'expired') {
     runtime.events.emit({ type: 'expired', publicId: loadedId, userId: undefined, reason: result.expiredBy ?? 'idle' });
     return empty(mode, 'expired');
   }
   return empty(mode, rejected(runtime, result.missing === 'malformed' ? 'malformed-record' : 'unknown', loadedId));
-}
-
-/**
- * Whether a signed-in session is still in its user's index. Asked only when the store refreshed the idle
- * timer (every `touchAfter`), so it costs one command per touch, not per request. A session missing from
- * the index (the index was evicted, or a crash came between two steps) is refused: "sign out everywhere"
- * can only miss what the index misses, so a failing index must fail closed.
- */
-function stillIndexed(runtime: SessionRuntime, userId: string, publicId: string): Promise<boolean> {
-  return storeCall(() => runtime.store.indexHas(userId, publicId));
 }

@@ -20,10 +20,17 @@ function noChanges(set: Record<string, string> = {}, remove: string[] = []) {
   return { set: fields(set), remove };
 }
 
-async function loaded(publicId = ID): Promise<SessionRecord> {
+/**
+ * Reads a record as a request does: a load, then a refresh of the idle timer when `touchAfter` has passed
+ * (the session flow asks for it once the record proved to be a session).
+ */
+async function loaded(publicId = ID): Promise<SessionRecord & { touched: boolean }> {
   const result = await repository.load(publicId);
   if (!result.record) throw new Error(`expected a record, got ${JSON.stringify(result)}`);
-  return result.record;
+  const { record } = result;
+  if (record.now - record.lastSeenAt < TOUCH_AFTER) return { ...record, touched: false };
+  const touch = await repository.touch(publicId, record.userId);
+  return { ...record, lastSeenAt: touch.touched ? touch.lastSeenAt : record.lastSeenAt, touched: touch.touched };
 }
 
 function expectGone(result: LoadResult): void {

@@ -11,6 +11,7 @@ import type {
   NewSessionRecord,
   RetireResult,
   TombstoneTimes,
+  TouchResult,
   UpdateResult,
   WrittenTimes,
 } from './session-record.js';
@@ -64,9 +65,6 @@ export class MemorySessionStore extends SessionStore {
       this.entries.delete(publicId);
       return Promise.resolve({ missing: 'expired', expiredBy: now >= entry.deadline ? 'absolute' : 'idle' });
     }
-    const touchAfter = entry.userId === undefined ? this.options.anonymousTouchAfter : this.options.touchAfter;
-    const touched = now - entry.lastSeenAt >= touchAfter;
-    if (touched) this.touch(entry, now);
     return Promise.resolve({
       record: {
         createdAt: entry.createdAt,
@@ -78,9 +76,18 @@ export class MemorySessionStore extends SessionStore {
         // A copy, as a store over the network would hand out.
         fields: new Map(entry.fields),
         now,
-        touched,
       },
     });
+  }
+
+  touch(publicId: string, userId: string | undefined): Promise<TouchResult> {
+    const now = this.clock();
+    // As RedisSessionStore: a refresh of a signed-in session also asks its index.
+    const indexed = userId === undefined ? undefined : this.indexes.has(userId, publicId, now);
+    const entry = this.entries.get(publicId, now);
+    if (!entry || !isLiveAt(entry, now, this.options)) return Promise.resolve({ touched: false, gone: true, indexed });
+    this.refresh(entry, now);
+    return Promise.resolve({ touched: true, lastSeenAt: now, indexed });
   }
 
   create(publicId: string, record: NewSessionRecord): Promise<WrittenTimes | undefined> {
@@ -100,7 +107,7 @@ export class MemorySessionStore extends SessionStore {
       fields: new Map(record.fields),
       expiresAt: 0,
     };
-    this.touch(entry, now);
+    this.refresh(entry, now);
     this.entries.set(publicId, entry);
     this.afterWrite();
     return Promise.resolve({ now, createdAt, lastSeenAt: now, deadline, authenticatedAt });
@@ -127,7 +134,7 @@ export class MemorySessionStore extends SessionStore {
     }
     entry.fields.clear();
     for (const [key, json] of next) entry.fields.set(key, json);
-    this.touch(entry, now);
+    this.refresh(entry, now);
     this.afterWrite();
     return Promise.resolve({ written: true });
   }
@@ -223,7 +230,7 @@ export class MemorySessionStore extends SessionStore {
     return Promise.resolve(this.indexes.has(userId, publicId, this.clock()));
   }
 
-  private touch(entry: MemoryEntry, now: number): void {
+  private refresh(entry: MemoryEntry, now: number): void {
     entry.lastSeenAt = now;
     this.expire(entry);
   }

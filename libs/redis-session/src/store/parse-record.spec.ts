@@ -1,4 +1,4 @@
-import { parseRecord } from './parse-record.js';
+import { parseRecord, parseTombstone } from './parse-record.js';
 import { RecordField, fieldOfDataKey } from './record-fields.js';
 
 const NOW = 1_900_000_100_000;
@@ -12,10 +12,14 @@ function flat(fields: Record<string, string>): string[] {
 }
 
 function parse(fields: Record<string, string>) {
-  return parseRecord(flat(fields), NOW, LAST_SEEN, false);
+  return parseRecord(flat(fields), NOW);
 }
 
-const anonymous = { [RecordField.createdAt]: CREATED, [RecordField.deadline]: DEADLINE };
+const anonymous = {
+  [RecordField.createdAt]: CREATED,
+  [RecordField.lastSeenAt]: String(LAST_SEEN),
+  [RecordField.deadline]: DEADLINE,
+};
 const signedIn = { ...anonymous, [RecordField.userId]: 'user-42', [RecordField.authenticatedAt]: '1900000000500' };
 
 const badTimes = [
@@ -36,8 +40,8 @@ const badTimes = [
 ] as const;
 
 describe('parseRecord', () => {
-  it('reads an anonymous record, passing through the clock values and the touch flag', () => {
-    expect(parseRecord(flat({ ...anonymous, cart: '[1]' }), NOW, LAST_SEEN, true)).toEqual({
+  it('reads an anonymous record, with the server clock it was read by', () => {
+    expect(parseRecord(flat({ ...anonymous, cart: '[1]' }), NOW)).toEqual({
       createdAt: 1_900_000_000_000,
       lastSeenAt: LAST_SEEN,
       deadline: 1_900_043_200_000,
@@ -46,7 +50,6 @@ describe('parseRecord', () => {
       device: {},
       fields: new Map([['cart', '[1]']]),
       now: NOW,
-      touched: true,
     });
   });
 
@@ -70,15 +73,34 @@ describe('parseRecord', () => {
   });
 
   it('S25: rejects an empty field list', () => {
-    expect(parseRecord([], NOW, LAST_SEEN, false)).toBeUndefined();
+    expect(parseRecord([], NOW)).toBeUndefined();
   });
 
   it('S25: rejects a record without a creation time', () => {
-    expect(parse({ [RecordField.deadline]: DEADLINE, cart: '[]' })).toBeUndefined();
+    expect(parse({ [RecordField.lastSeenAt]: String(LAST_SEEN), [RecordField.deadline]: DEADLINE })).toBeUndefined();
   });
 
   it('S25: rejects a record without a deadline', () => {
-    expect(parse({ [RecordField.createdAt]: CREATED, cart: '[]' })).toBeUndefined();
+    expect(parse({ [RecordField.createdAt]: CREATED, [RecordField.lastSeenAt]: String(LAST_SEEN) })).toBeUndefined();
+  });
+
+  it('S25: rejects a record without a last-seen time', () => {
+    expect(parse({ [RecordField.createdAt]: CREATED, [RecordField.deadline]: DEADLINE })).toBeUndefined();
+  });
+
+  it.each([
+    ['created after it was last seen', { [RecordField.createdAt]: String(LAST_SEEN + 1) }],
+    ['last seen at its deadline', { [RecordField.lastSeenAt]: DEADLINE }],
+    [
+      'created more than a minute in the server’s future',
+      { [RecordField.createdAt]: String(NOW + 60_001), [RecordField.lastSeenAt]: String(NOW + 60_001) },
+    ],
+  ])('S25: rejects a record %s', (_label, times) => {
+    expect(parse({ ...anonymous, ...times })).toBeUndefined();
+  });
+
+  it.each(badTimes)('S25: rejects a last-seen time that is %s', (_label, value) => {
+    expect(parse({ ...anonymous, [RecordField.lastSeenAt]: value })).toBeUndefined();
   });
 
   it.each(badTimes)('S25: rejects a creation time that is %s', (_label, value) => {
@@ -105,14 +127,14 @@ describe('parseRecord', () => {
     expect(parse({ ...signedIn, [RecordField.userId]: '' })).toBeUndefined();
   });
 
-  it('ignores library fields it does not know, and the stored last-seen time', () => {
-    const record = parse({ ...signedIn, '#x': 'future', '#v': '2', [RecordField.lastSeenAt]: '1', cart: '[]' });
+  it('ignores library fields it does not know', () => {
+    const record = parse({ ...signedIn, '#x': 'future', '#v': '2', cart: '[]' });
     expect(record).toMatchObject({ userId: 'user-42', lastSeenAt: LAST_SEEN });
     expect(record?.fields).toEqual(new Map([['cart', '[]']]));
   });
 
   it('ignores a trailing field name without a value', () => {
-    expect(parseRecord([...flat(anonymous), 'dangling'], NOW, LAST_SEEN, false)?.fields).toEqual(new Map());
+    expect(parseRecord([...flat(anonymous), 'dangling'], NOW)?.fields).toEqual(new Map());
   });
 
   it('S28, S32: data keys named like library fields neither authenticate nor change the times', () => {
@@ -144,5 +166,32 @@ describe('parseRecord', () => {
   it('S32: keeps data keys named after Object.prototype members as ordinary entries', () => {
     const record = parse({ ...anonymous, constructor: '1', toString: '2', hasOwnProperty: '3' });
     expect([...(record?.fields.keys() ?? [])]).toEqual(['constructor', 'toString', 'hasOwnProperty']);
+  });
+});
+
+describe('parseTombstone', () => {
+  const tombstone = { '#f': 'successor-public-id', '#o': 'ann', '#n': 'ann', '#g': String(NOW + 1_000) };
+
+  it('reads where the session went and who owned it, forwarding within its window', () => {
+    expect(parseTombstone(flat(tombstone), NOW)).toEqual({
+      to: 'successor-public-id',
+      formerUserId: 'ann',
+      userId: 'ann',
+      forwarding: true,
+    });
+  });
+
+  it('forwards nothing past its window, or without one (rotationGracePeriod 0)', () => {
+    expect(parseTombstone(flat(tombstone), NOW + 1_000)?.forwarding).toBe(false);
+    const { '#g': _window, ...without } = tombstone;
+    expect(parseTombstone(flat(without), NOW)?.forwarding).toBe(false);
+  });
+
+  it('reads empty owners as anonymous, and is no tombstone without a successor', () => {
+    expect(parseTombstone(flat({ '#f': 'x', '#o': '', '#n': '' }), NOW)).toMatchObject({
+      formerUserId: undefined,
+      userId: undefined,
+    });
+    expect(parseTombstone(flat(anonymous), NOW)).toBeUndefined();
   });
 });

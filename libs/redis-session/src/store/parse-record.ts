@@ -1,5 +1,5 @@
 import { RecordField, dataKeyOfField } from './record-fields.js';
-import type { MetadataLookup, SessionDevice, SessionRecord } from './session-record.js';
+import type { MetadataLookup, SessionDevice, SessionForward, SessionRecord } from './session-record.js';
 
 /** How far ahead of the store's clock a stored time may be before the record is refused. */
 const CLOCK_SKEW = 60_000;
@@ -12,25 +12,22 @@ function timeOf(text: string | undefined): number | undefined {
 }
 
 /**
- * Turns a stored field list (`name, value, name, value, ...`, from index `start` of `flat`: the load
- * script's reply is read in place, not copied) into a record, or `undefined` when it is not what the
- * library writes (S25). Data values stay JSON text here; the session decodes them.
+ * Turns a stored field list (`name, value, name, value, ...`, HGETALL's reply read in place) into a
+ * record, or `undefined` when it is not what the library writes (S25): the library's times must be whole
+ * numbers with created <= last seen < deadline, and nothing may lie far in the future of the server's
+ * clock (`now`). Data values stay JSON text here; the session decodes them. A rotation tombstone is read
+ * by `parseTombstone` instead.
  */
-export function parseRecord(
-  flat: readonly unknown[],
-  now: number,
-  lastSeenAt: number,
-  touched: boolean,
-  start = 0,
-): SessionRecord | undefined {
+export function parseRecord(flat: readonly unknown[], now: number): SessionRecord | undefined {
   const fields = new Map<string, string>();
   let createdAt: number | undefined;
+  let lastSeenAt: number | undefined;
   let deadline: number | undefined;
   let userId: string | undefined;
   let authenticatedAt: number | undefined;
   let authenticatedAtText: string | undefined;
   const device: { userAgent?: string; ip?: string; metadata?: Record<string, string> } = {};
-  for (let i = start; i + 1 < flat.length; i += 2) {
+  for (let i = 0; i + 1 < flat.length; i += 2) {
     const name = flat[i] as string;
     const value = flat[i + 1] as string;
     const dataKey = dataKeyOfField(name);
@@ -41,6 +38,9 @@ export function parseRecord(
     switch (name) {
       case RecordField.createdAt:
         createdAt = timeOf(value);
+        break;
+      case RecordField.lastSeenAt:
+        lastSeenAt = timeOf(value);
         break;
       case RecordField.deadline:
         deadline = timeOf(value);
@@ -66,14 +66,50 @@ export function parseRecord(
         break;
     }
   }
-  if (createdAt === undefined || deadline === undefined || deadline <= createdAt) return undefined;
+  if (createdAt === undefined || lastSeenAt === undefined || deadline === undefined) return undefined;
+  if (createdAt > lastSeenAt || lastSeenAt >= deadline || createdAt > now + CLOCK_SKEW) return undefined;
   // The authenticated mark is a user ID with its login time; one without the other is not ours.
   if ((userId === undefined) !== (authenticatedAtText === undefined)) return undefined;
   if (authenticatedAtText !== undefined && authenticatedAt === undefined) return undefined;
   // A login time in the future would satisfy @RecentLogin for ever (S29): not a record we wrote.
   if (authenticatedAt !== undefined && authenticatedAt > now + CLOCK_SKEW) return undefined;
   if (userId === '') return undefined;
-  return { createdAt, lastSeenAt, deadline, userId, authenticatedAt, fields, device, now, touched };
+  return { createdAt, lastSeenAt, deadline, userId, authenticatedAt, fields, device, now };
+}
+
+/**
+ * The forward a rotation tombstone holds (retire-session.lua), if the stored fields are one: within its
+ * forwarding window (`#g`) by the server's clock `now`, or past it.
+ */
+export function parseTombstone(flat: readonly unknown[], now: number): SessionForward | undefined {
+  let to: string | undefined;
+  let former = '';
+  let next = '';
+  let forwardUntil: number | undefined;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const value = flat[i + 1] as string;
+    switch (flat[i]) {
+      case RecordField.forward:
+        to = value;
+        break;
+      case RecordField.formerOwner:
+        former = value;
+        break;
+      case RecordField.successorOwner:
+        next = value;
+        break;
+      case RecordField.forwardUntil:
+        forwardUntil = timeOf(value);
+        break;
+    }
+  }
+  if (to === undefined) return undefined;
+  return {
+    to,
+    formerUserId: former === '' ? undefined : former,
+    userId: next === '' ? undefined : next,
+    forwarding: forwardUntil !== undefined && now < forwardUntil,
+  };
 }
 
 /** App-chosen device metadata: a flat object of strings, or nothing when it is anything else. */

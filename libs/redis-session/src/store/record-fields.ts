@@ -18,6 +18,8 @@ export const RecordField = {
   formerOwner: '#o',
   /** In a rotation tombstone: the successor's owner ('' for anonymous). */
   successorOwner: '#n',
+  /** In a rotation tombstone: until when requests with the old ID are forwarded (absent: never). */
+  forwardUntil: '#g',
 } as const;
 
 /** The hash field that holds a data key. */

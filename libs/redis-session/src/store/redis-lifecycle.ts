@@ -4,6 +4,7 @@ import { REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
 import { closeClient, connectAndPreload, describeClient } from './redis-bootstrap.js';
 import type { SessionRedisConnection } from './redis-client.factory.js';
 import { checkPermissions, warnAboutEviction } from './redis-startup-checks.js';
+import { SessionStore } from './session-store.js';
 
 /** Internal DI token: the Redis connection and whether the module owns it; `null` with the memory store. */
 export const SESSION_CONNECTION = Symbol('SESSION_CONNECTION');
@@ -21,6 +22,7 @@ export class RedisSessionLifecycle implements OnModuleInit, OnApplicationShutdow
   constructor(
     @Inject(SESSION_CONNECTION) private readonly connection: SessionRedisConnection | null,
     @Inject(REDIS_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    private readonly store: SessionStore,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -33,6 +35,7 @@ export class RedisSessionLifecycle implements OnModuleInit, OnApplicationShutdow
     const { client, owned } = this.connection;
     await connectAndPreload(client, owned, Math.max(this.options.commandTimeout, 5_000));
     await checkPermissions(client, this.options);
+    await this.store.warmUp();
     await warnAboutEviction(client, this.logger);
     this.logger.log(`Sessions stored in Redis at ${describeClient(client)}`);
   }

@@ -9,8 +9,8 @@ import { EXPIRED_GRACE } from './session-store.js';
  * invariants at the top), and how their arguments are built and their replies read.
  */
 export const SCRIPTS = {
-  /** Every read of a session: deadlines judged, idle timer refreshed when due. */
-  load: new LuaScript('load-session.lua'),
+  /** A read due for an idle-timer refresh (every `touchAfter`); reads themselves are a plain HGETALL. */
+  touch: new LuaScript('touch-session.lua'),
   /** A new session's first save, and a rotation's successor. */
   create: new LuaScript('create-session.lua'),
   /** A save's changed keys, within `maxSessionBytes`. */
@@ -31,10 +31,6 @@ export const SCRIPTS = {
 
 /** Script replies that are codes instead of a record. */
 export const REPLY = {
-  noRecord: 0,
-  malformed: 1,
-  idleExpired: 2,
-  pastDeadline: 3,
   forward: 4,
   tooLarge: 5,
 } as const;

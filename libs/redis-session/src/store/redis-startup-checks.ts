@@ -4,22 +4,28 @@ import { messageOf } from '../errors/error-message.js';
 import { SessionStoreError } from '../errors/session-store.error.js';
 import type { RedisClient } from './lua-script.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
-import { RedisSessionStore } from './redis-session.store.js';
+import { SCRIPTS } from './redis-scripts.js';
+import { withTimeout } from './with-timeout.js';
 
 /**
- * Runs the read script once, on a store of its own (not the module's, so telemetry does not count it), on
- * a key under the prefix that no session can have (`{startup-check}` is not a public ID). A Redis user
- * without `EVALSHA`, or whose key pattern does not cover the prefix, then fails startup with a clear error
- * instead of turning every request into a 503 (S37).
+ * Reads a key under the prefix that no session can have (`{startup-check}` is not a public ID) the way a
+ * request does, and runs a script on it (touch-session.lua, which finds nothing there and writes nothing),
+ * straight on the client so telemetry does not count it. A Redis user without `HGETALL` or `EVALSHA`, or
+ * whose key pattern does not cover the prefix, then fails startup with a clear error instead of turning
+ * every request into a 503 (S37).
  */
 export async function checkPermissions(client: RedisClient, options: ResolvedSessionOptions): Promise<void> {
+  const key = `${options.keyPrefix}{startup-check}`;
   try {
-    await new RedisSessionStore(client, options).load('startup-check');
+    await withTimeout(
+      Promise.all([client.hgetall(key), SCRIPTS.touch.run(client, key, [1_000, 1_000, 0])]),
+      options.commandTimeout,
+    );
   } catch (error) {
     const cause = error instanceof SessionStoreError && error.cause !== undefined ? error.cause : error;
     throw new SessionStoreError(
-      `startup (running the session scripts under the key prefix; the Redis user needs EVALSHA, EVAL, UNLINK, ` +
-        `HMGET, ZRANGEBYSCORE, ZREM, ZSCORE and SCRIPT on the prefix's keys)`,
+      `startup (reading a session and running the session scripts under the key prefix; the Redis user needs ` +
+        `HGETALL, EVALSHA, EVAL, UNLINK, HMGET, ZRANGEBYSCORE, ZREM, ZSCORE and SCRIPT on the prefix's keys)`,
       cause,
     );
   }

@@ -28,11 +28,18 @@ export interface SessionRecord {
   readonly fields: ReadonlyMap<string, string>;
   /** Device facts recorded at login. */
   readonly device: SessionDevice;
-  /** The store's clock when the record was read. */
+  /** The store's clock when the record was read: the loader judges `touchAfter` by it. */
   readonly now: number;
-  /** Whether this load refreshed the idle timer (`touchAfter` had passed). */
-  readonly touched: boolean;
 }
+
+/**
+ * What refreshing a session's idle timer did: refreshed (`lastSeenAt`, the new last-seen time), refused by
+ * the store (out of memory: the session is served as it was), or found the session gone meanwhile. For a
+ * signed-in session, `indexed` says whether its user's index still lists it (asked in the same round trip).
+ */
+export type TouchResult =
+  | { readonly touched: true; readonly lastSeenAt: number; readonly indexed: boolean | undefined }
+  | { readonly touched: false; readonly gone: boolean; readonly indexed: boolean | undefined };
 
 /** Why a load found no usable session. */
 export type MissingReason = 'unknown' | 'expired' | 'malformed';

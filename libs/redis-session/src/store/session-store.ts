@@ -10,6 +10,7 @@ import type {
   NewSessionRecord,
   RetireResult,
   TombstoneTimes,
+  TouchResult,
   UpdateResult,
   WrittenTimes,
 } from './session-record.js';
@@ -53,11 +54,22 @@ export interface IndexAddOptions {
  * deadline) that is a convenience, never the source of truth.
  */
 export abstract class SessionStore {
+  /** Gets ready to serve requests (the Redis store measures the server's clock). Called at startup. */
+  warmUp(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /**
-   * Reads a session and, when `touchAfter` has passed, refreshes its idle timer, in one step.
-   * An expired record is deleted and reported as `expired`.
+   * Reads a session, judging its deadlines by the store's clock; an expired record is deleted and
+   * reported as `expired`. Writes nothing else: refreshing the idle timer is `touch`'s.
    */
   abstract load(publicId: string): Promise<LoadResult>;
+
+  /**
+   * Refreshes a session's idle timer (last seen, and its TTL, never past its deadline), and for a
+   * signed-in session (`userId`) asks its user's index, in one round trip (see touch-session.lua).
+   */
+  abstract touch(publicId: string, userId: string | undefined): Promise<TouchResult>;
 
   /** Writes a new record. Resolves `undefined`, writing nothing, when one already exists under that ID (S24). */
   abstract create(publicId: string, record: NewSessionRecord): Promise<WrittenTimes | undefined>;

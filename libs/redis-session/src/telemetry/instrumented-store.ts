@@ -15,6 +15,8 @@ type Recorder = (
 const RECORDERS: Readonly<Record<StoreOperation, Recorder | undefined>> = {
   load: (instruments, _args, result, span) =>
     instruments.recordLoad(result as Awaited<ReturnType<SessionStore['load']>>, span),
+  touch: (instruments, _args, result, span) =>
+    instruments.recordTouch(result as Awaited<ReturnType<SessionStore['touch']>>, span),
   create: (instruments, [, record], result, span) =>
     instruments.recordSave(
       'create',
@@ -32,6 +34,7 @@ const RECORDERS: Readonly<Record<StoreOperation, Recorder | undefined>> = {
   delete: undefined,
   end: undefined,
   retire: undefined,
+  restore: undefined,
   deleteOwned: undefined,
   readMetadata: (_instruments, [publicIds], _result, span) => {
     if (span.isRecording()) span.setAttribute('session.count', (publicIds as readonly string[]).length);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { SessionStoreKind } from '../options/redis-session-options.interface.js';
-import type { LoadResult } from '../store/session-record.js';
+import type { LoadResult, TouchResult } from '../store/session-record.js';
 import type {
   OpenTelemetryApi,
   TelemetryAttributes,
@@ -14,11 +14,13 @@ import { TELEMETRY_SCOPE } from './telemetry.constants.js';
 /** The `SessionStore` operations that get a span. */
 export type StoreOperation =
   | 'load'
+  | 'touch'
   | 'create'
   | 'update'
   | 'delete'
   | 'end'
   | 'retire'
+  | 'restore'
   | 'deleteOwned'
   | 'readMetadata'
   | 'indexAdd'
@@ -29,11 +31,13 @@ export type StoreOperation =
 
 const SPAN_NAMES: Readonly<Record<StoreOperation, string>> = {
   load: 'session.load',
+  touch: 'session.touch',
   create: 'session.create',
   update: 'session.update',
   delete: 'session.delete',
   end: 'session.end',
   retire: 'session.retire',
+  restore: 'session.restore',
   deleteOwned: 'session.delete_owned',
   readMetadata: 'session.read_metadata',
   indexAdd: 'session.index_add',
@@ -119,7 +123,8 @@ export class SessionInstruments {
       unit: '{save}',
     });
     this.touches = meter.createCounter('session.touches', {
-      description: 'Loads of a live session, by whether they refreshed its idle timer (touched: true) or skipped it',
+      description:
+        'Idle-timer refreshes (every touchAfter), by whether they happened (touched: false: refused or gone)',
       unit: '{load}',
     });
     this.bytesWritten = meter.createHistogram('session.bytes_written', {
@@ -165,15 +170,17 @@ export class SessionInstruments {
     }
   }
 
-  /** `session.loads`, and `session.touches` for a live session. */
+  /** `session.loads`, by what the load found. */
   recordLoad(result: LoadResult, span: TelemetrySpan): void {
     const outcome: LoadOutcome = result.record ? 'found' : result.forward ? 'forwarded' : result.missing;
     this.loads.add(1, LOAD_OUTCOMES[outcome]);
-    if (result.record) this.touches.add(1, result.record.touched ? TOUCHED : NOT_TOUCHED);
-    if (span.isRecording()) {
-      span.setAttribute('session.result', outcome);
-      if (result.record) span.setAttribute('session.touched', result.record.touched);
-    }
+    if (span.isRecording()) span.setAttribute('session.result', outcome);
+  }
+
+  /** `session.touches`, by whether the idle-timer refresh happened (`false`: refused by Redis, or gone). */
+  recordTouch(result: TouchResult, span: TelemetrySpan): void {
+    this.touches.add(1, result.touched ? TOUCHED : NOT_TOUCHED);
+    if (span.isRecording()) span.setAttribute('session.touched', result.touched);
   }
 
   /** `session.saves`, and `session.bytes_written` for a write that happened. */

@@ -3,8 +3,10 @@ import type { TLSSocket } from 'node:tls';
 import { trustedForwardedEntry } from './forwarded-header.js';
 
 /**
- * The only file that knows Express from Fastify. Nest hands enhancers Express's `req`/`res` (Node objects
- * with extras) or Fastify's `request`/`reply` wrappers (with the Node objects under `.raw`).
+ * Reading and writing HTTP requests and responses under either adapter. Nest hands enhancers Express's
+ * `req`/`res` (Node objects with extras) or Fastify's `request`/`reply` wrappers (with the Node objects
+ * under `.raw`); everything that depends on which lives here, except finding the response in a GraphQL
+ * context (`execution-target.ts`).
  */
 
 /** The Node request under either adapter's request object; session contexts are keyed by it. */

@@ -1,0 +1,71 @@
+import type { RedisClient } from './lua-script.js';
+import { INDEX_REFUSED, REVOCATION_MARK_MS, SCRIPTS } from './redis-scripts.js';
+import type { IndexAddResult } from './session-record.js';
+import { userIndexIdOf, type IndexAddOptions } from './session-store.js';
+
+/**
+ * The Redis store's per-user indexes: one sorted set per user at `<keyPrefix>u:{<SHA-256 of the user ID>}`
+ * (member: publicId, score: absolute deadline), and beside it, in the same slot, the revocation mark a
+ * "sign out everywhere" leaves at `<keyPrefix>r:{<same>}`.
+ */
+export class RedisUserIndexes {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keyPrefix: string,
+    /** How the store bounds a command and reports its failure (see `RedisSessionStore`). */
+    private readonly call: <T>(pending: Promise<T>) => Promise<T>,
+  ) {}
+
+  /** The Redis key of a user's index. */
+  keyOf(userId: string): string {
+    return `${this.keyPrefix}u:{${userIndexIdOf(userId)}}`;
+  }
+
+  /** The Redis key of a user's revocation mark: beside the index, in its slot (same hash tag). */
+  private revocationKeyOf(userId: string): string {
+    return `${this.keyPrefix}r:{${userIndexIdOf(userId)}}`;
+  }
+
+  /** Runs index-add.lua: adds the session under the per-user limit, swapping out the one it replaces. */
+  async add(userId: string, publicId: string, deadline: number, options: IndexAddOptions): Promise<IndexAddResult> {
+    const keys = [this.keyOf(userId), this.revocationKeyOf(userId)];
+    const reply = (await this.call(
+      SCRIPTS.indexAdd.run(this.client, keys, [
+        publicId,
+        deadline,
+        options.limit,
+        options.policy,
+        options.replaces ?? '',
+        options.authenticatedAt,
+      ]),
+    )) as [number, ...string[]];
+    const [added, ...members] = reply;
+    if (added === INDEX_REFUSED.replacedGone) return { added: false, refused: 'replaced-gone' };
+    if (added === INDEX_REFUSED.revoked) return { added: false, refused: 'revoked' };
+    return added === 1 ? { added: true, evicted: members } : { added: false, members };
+  }
+
+  async remove(userId: string, publicIds: readonly string[]): Promise<void> {
+    if (publicIds.length === 0) return;
+    await this.call(this.client.zrem(this.keyOf(userId), ...publicIds));
+  }
+
+  /** Runs index-take.lua: removes and returns every member but `keep`, in one step, leaving the mark. */
+  async take(userId: string, keep?: string): Promise<string[]> {
+    const keys = [this.keyOf(userId), this.revocationKeyOf(userId)];
+    return (await this.call(SCRIPTS.indexTake.run(this.client, keys, [keep ?? '', REVOCATION_MARK_MS]))) as string[];
+  }
+
+  async members(userId: string): Promise<string[]> {
+    return this.call(this.client.zrangebyscore(this.keyOf(userId), `(${Date.now()}`, '+inf'));
+  }
+
+  async has(userId: string, publicId: string): Promise<boolean> {
+    return (await this.call(this.score(userId, publicId))) !== null;
+  }
+
+  /** The member's score (its deadline), `null` when it is not a member; unbounded (the caller bounds it). */
+  score(userId: string, publicId: string): Promise<string | null> {
+    return this.client.zscore(this.keyOf(userId), publicId);
+  }
+}
