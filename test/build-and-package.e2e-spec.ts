@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { REPOSITORY_ROOT, RunningCommand, runCommand } from './support/commands.js';
 import { freePort, RedisServer } from './support/redis-server.js';
 import { TEST_SECRET } from './support/test-app.js';
@@ -103,4 +103,103 @@ describe('the Nest CLI builds of nest-cli.json', () => {
     const base = await serveSample(NEST, ['start', 'sample', '--watch']);
     expect(await useTheShop(base)).toBe(2);
   }, 120_000);
+});
+
+/** The files of a package's `exports` map: every `types` and `default` target. */
+function exportTargets(exports: Record<string, unknown>): string[] {
+  return Object.values(exports).flatMap((target) =>
+    typeof target === 'string' ? [target] : Object.values(target as Record<string, string>),
+  );
+}
+
+describe('the packed library (npm pack in libs/redis-session)', () => {
+  let unpacked: string;
+  let files: string[];
+  let manifest: {
+    exports: Record<string, unknown>;
+    dependencies?: Record<string, string>;
+    peerDependencies: Record<string, string>;
+    [field: string]: unknown;
+  };
+
+  beforeAll(async () => {
+    const work = mkdtempSync(join(REPOSITORY_ROOT, 'node_modules/.package-check-'));
+    // `npm pack` runs the package's prepack script: it builds the library and writes its README and LICENSE.
+    const pack = await runCommand('npm', ['pack', '--json', '--pack-destination', work], {
+      cwd: join(REPOSITORY_ROOT, 'libs/redis-session'),
+    });
+    if (pack.code !== 0) throw new Error(`npm pack exited ${pack.code}:\n${pack.stdout}${pack.stderr}`);
+    const { filename } = (JSON.parse(pack.stdout) as Array<{ filename: string }>)[0]!;
+    // Unpacked where Node finds the repository's node_modules above it, so the package's imports resolve.
+    unpacked = join(work, 'node_modules/nest-redis-session');
+    mkdirSync(unpacked, { recursive: true });
+    const untar = await runCommand('tar', ['-xzf', join(work, filename), '-C', unpacked, '--strip-components=1']);
+    if (untar.code !== 0) throw new Error(`tar: ${untar.stderr}`);
+    files = filesUnder(unpacked);
+    manifest = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as typeof manifest;
+    cleanUp = () => rmSync(work, { recursive: true, force: true });
+  }, 120_000);
+
+  let cleanUp = (): void => undefined;
+  afterAll(() => cleanUp());
+
+  it('ships a README, the MIT LICENSE, and says where the repository and its issues are', () => {
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'package.json']));
+    expect(readFileSync(join(unpacked, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
+    expect(manifest.license).toBe('MIT');
+    for (const field of ['repository', 'homepage', 'bugs']) expect(manifest[field]).toBeDefined();
+    const readme = readFileSync(join(unpacked, 'README.md'), 'utf8');
+    expect(readme).toContain('npm install nest-redis-session ioredis');
+    expect(readme).toContain('## Quick start');
+    // Links a reader of the package can follow: nothing relative to a checkout it does not have.
+    expect(readme.match(/\]\((?!https:\/\/|#)[^)]*\)/g) ?? []).toEqual([]);
+  });
+
+  it('has JavaScript and declarations for every entry point of "exports"', () => {
+    const targets = exportTargets(manifest.exports).map((target) => target.replace(/^\.\//, ''));
+    expect(targets).toEqual(expect.arrayContaining(['dist/index.d.ts', 'dist/testing/index.d.ts']));
+    for (const target of targets) expect(files).toContain(target);
+  });
+
+  it('holds no build-info file, no spec, and no source map without its source', () => {
+    expect(files.filter((file) => /tsbuildinfo|\.spec\.|\.e2e-spec\./.test(file))).toEqual([]);
+    const maps = files.filter((file) => file.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    const unresolved = maps.flatMap((map) => {
+      const { sources, sourcesContent, sourceRoot } = JSON.parse(readFileSync(join(unpacked, map), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: Array<string | null>;
+        sourceRoot?: string;
+      };
+      return sources
+        .filter((source, index) => {
+          if (typeof sourcesContent?.[index] === 'string') return false;
+          return !existsSync(resolve(dirname(join(unpacked, map)), sourceRoot ?? '', source));
+        })
+        .map((source) => `${map} → ${source}`);
+    });
+    expect(unresolved).toEqual([]);
+  });
+
+  it('declares ioredis a peer dependency, not a dependency of its own', () => {
+    expect(manifest.dependencies?.ioredis).toBeUndefined();
+    expect(manifest.peerDependencies.ioredis).toBe('^5.9.0 || ^6.0.0');
+  });
+
+  it('runs as installed: every entry point imports, Lua scripts included', async () => {
+    const script = [
+      "import * as main from 'nest-redis-session';",
+      "import * as testing from 'nest-redis-session/testing';",
+      "import * as websockets from 'nest-redis-session/websockets';",
+      "import * as terminus from 'nest-redis-session/terminus';",
+      'const scripts = main.RedisSessionRepository.scripts.map((script) => script.source.length > 0);',
+      'console.log(JSON.stringify([typeof main.RedisSessionModule, typeof testing.SessionTestKit,',
+      '  typeof websockets.withSessionSockets, typeof terminus.RedisSessionHealthIndicator, scripts.every(Boolean)]));',
+    ].join('\n');
+    const run = await runCommand(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: dirname(dirname(unpacked)),
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual(['function', 'function', 'function', 'function', true]);
+  });
 });
