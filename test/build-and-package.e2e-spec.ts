@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { dirname, join, resolve } from 'node:path';
 import { REPOSITORY_ROOT, RunningCommand, runCommand } from './support/commands.js';
 import { freePort, RedisServer } from './support/redis-server.js';
+import { typeCheck } from './support/type-check.js';
 import { TEST_SECRET } from './support/test-app.js';
 
 /*
@@ -185,6 +186,30 @@ describe('the packed library (npm pack in libs/redis-session)', () => {
     expect(manifest.dependencies?.ioredis).toBeUndefined();
     expect(manifest.peerDependencies.ioredis).toBe('^5.9.0 || ^6.0.0');
   });
+
+  it('type-checks, declarations included, in an app on ioredis 5 that passes its own client as redis:', () => {
+    const app = [
+      "import { Module } from '@nestjs/common';",
+      "import { Redis } from 'ioredis';",
+      "import { RedisSessionModule } from 'nest-redis-session';",
+      "import { RedisSessionTestingModule } from 'nest-redis-session/testing';",
+      "import { RedisSessionHealthIndicator } from 'nest-redis-session/terminus';",
+      "import { withSessionSockets } from 'nest-redis-session/websockets';",
+      '',
+      "const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');",
+      'export const parts = [RedisSessionTestingModule, RedisSessionHealthIndicator, withSessionSockets];',
+      '',
+      '@Module({ imports: [RedisSessionModule.forRoot({ redis, secrets: [process.env.SESSION_SECRET!] })] })',
+      'export class AppModule {}',
+    ].join('\n');
+    const ioredis5 = join(REPOSITORY_ROOT, 'node_modules/ioredis5/built/index.d.ts');
+    expect(
+      typeCheck(
+        { 'src/app.module.ts': app },
+        { library: 'installed', folder: dirname(dirname(unpacked)), paths: { ioredis: [ioredis5] } },
+      ),
+    ).toEqual([]);
+  }, 60_000);
 
   it('runs as installed: every entry point imports, Lua scripts included', async () => {
     const script = [
