@@ -2,12 +2,14 @@ import {
   Inject,
   Logger,
   Module,
+  Optional,
   type DynamicModule,
   type OnApplicationShutdown,
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { RedisSessionError } from './errors/redis-session.error.js';
 import { KeyspaceExpiryListener } from './events/keyspace-expiry.listener.js';
 import { SessionEvents } from './events/session-events.js';
 import { AuthGuard } from './guards/auth.guard.js';
@@ -97,7 +99,10 @@ const exported = [
 ];
 
 /**
- * Server-side sessions in Redis. Import once, in the root module.
+ * Server-side sessions in Redis. Import the module `forRoot()` or `forRootAsync()` returns once, in the root
+ * module: it is global, so `@Session()`, `AuthGuard` and `SessionRepository` work in every module. With
+ * `isGlobal: false`, import it in a module of the app's that also exports it, and import that module in
+ * each feature module that uses sessions (one store, one connection for all).
  *
  * @example
  * @Module({
@@ -112,10 +117,19 @@ export class RedisSessionModule extends ConfigurableRedisSessionModule implement
   private readonly logger = new Logger('RedisSession');
 
   constructor(
-    @Inject(SESSION_CONNECTION) private readonly connection: SessionRedisConnection | null,
-    @Inject(REDIS_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    // Optional only to replace Nest's "can't resolve dependencies" with what to do: both are always
+    // provided in the module that forRoot() and forRootAsync() return.
+    @Optional() @Inject(SESSION_CONNECTION) private readonly connection: SessionRedisConnection | null,
+    @Optional() @Inject(REDIS_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
   ) {
     super();
+    if (connection === undefined) {
+      throw new RedisSessionError(
+        'RedisSessionModule was imported without forRoot() or forRootAsync(): import the module they return. ' +
+          'With isGlobal: false, import it once in a module of your own that also exports it, and import that ' +
+          'module wherever sessions are used.',
+      );
+    }
   }
 
   /** Registers the module with options known now. Options are validated at bootstrap. */

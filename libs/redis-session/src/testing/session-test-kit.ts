@@ -3,6 +3,7 @@ import type { ResolvedSessionOptions } from '../options/resolved-session-options
 import { REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
 import { encodeValue } from '../session/session-data.codec.js';
 import { generateSessionId, publicIdOf } from '../session/session-id.js';
+import type { SessionData } from '../session/session.interface.js';
 import { SessionManager } from '../session/session-manager.js';
 import { SessionRepository } from '../store/session.repository.js';
 
@@ -30,8 +31,16 @@ export class SessionTestKit {
     @Inject(REDIS_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
   ) {}
 
-  /** A signed-in session for `userId` holding `data`, listed in the user's index like a real login. */
-  async signIn(userId: string, data: object = {}, options: { secure?: boolean } = {}): Promise<TestSession> {
+  /**
+   * A signed-in session for `userId` holding `data`, listed in the user's index like a real login.
+   * `data` is typed as the app's `SessionData` (declaration merging), or as `T` when given:
+   * `kit.signIn<ShopSession>('user-1', { cart: [] })`.
+   */
+  async signIn<T extends object = SessionData>(
+    userId: string,
+    data: NoInfer<Partial<T>> = {},
+    options: { secure?: boolean } = {},
+  ): Promise<TestSession> {
     const id = generateSessionId();
     const publicId = publicIdOf(id);
     const times = await this.repository.create(publicId, { fields: this.encode(data), userId });
@@ -43,8 +52,11 @@ export class SessionTestKit {
     return { cookie: this.sessions.cookieHeaderFor(id, options.secure), publicId };
   }
 
-  /** An anonymous session holding `data`. */
-  async anonymous(data: object, options: { secure?: boolean } = {}): Promise<TestSession> {
+  /** An anonymous (not signed-in) session holding `data`, typed like `signIn()`'s. */
+  async anonymous<T extends object = SessionData>(
+    data: NoInfer<Partial<T>>,
+    options: { secure?: boolean } = {},
+  ): Promise<TestSession> {
     const id = generateSessionId();
     const publicId = publicIdOf(id);
     await this.repository.create(publicId, { fields: this.encode(data) });
