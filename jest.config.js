@@ -14,7 +14,12 @@ const common = {
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.jest.json' }],
+    // @nestjs/throttler is CommonJS and require()s Nest's ES modules, which Node does and Jest on Node 20
+    // does not: see test/support/jest/require-esm.transform.mjs.
+    '/node_modules/@nestjs/throttler/.+\\.js$': '<rootDir>/test/support/jest/require-esm.transform.mjs',
   },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/throttler/)'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/jest/esm-for-require.setup.ts'],
 };
 
 export default {

@@ -1,0 +1,8 @@
+// See require-esm.transform.mjs: the ES modules a CommonJS package of the sample require()s, loaded the
+// ES way once per test file, in that file's own module registry.
+(globalThis as Record<symbol, unknown>)[Symbol.for('nrs.jest.esm')] = {
+  '@nestjs/common': await import('@nestjs/common'),
+  '@nestjs/core': await import('@nestjs/core'),
+};
+
+export {};
