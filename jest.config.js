@@ -1,6 +1,8 @@
 /**
  * Jest in ESM mode (Nest 12 is ESM-only): run with NODE_OPTIONS=--experimental-vm-modules (the npm
- * scripts do). ts-jest transpiles only; `npm run typecheck` does the type checking once for everything.
+ * scripts do, with --disable-warning=ExperimentalWarning: Node's notice that VM modules are experimental
+ * is expected here, and would otherwise open every run). ts-jest transpiles only; `npm run typecheck`
+ * does the type checking once for everything.
  */
 const common = {
   testEnvironment: 'node',
