@@ -209,7 +209,7 @@ describe('the packed library (npm pack in libs/redis-session)', () => {
         { library: 'installed', folder: dirname(dirname(unpacked)), paths: { ioredis: [ioredis5] } },
       ),
     ).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it('runs as installed: every entry point imports, Lua scripts included', async () => {
     const script = [

@@ -26,7 +26,7 @@ describe('README.md', () => {
     (_section, app) => {
       expect(typeCheck(app.files)).toEqual([]);
     },
-    60_000,
+    120_000,
   );
 
   it('would report an undefined name or an unused import (the check is not vacuous)', () => {
@@ -37,5 +37,5 @@ describe('README.md', () => {
       expect.stringMatching(/^src\/main\.ts:1:1 .*'Get' is declared but its value is never read/),
       expect.stringMatching(/^src\/main\.ts:2:31 Cannot find name 'checkPassword'/),
     ]);
-  }, 60_000);
+  }, 120_000);
 });

@@ -143,7 +143,7 @@ describe('SessionTestKit typing', () => {
     expect(typeCheck(app("kit.anonymous({ carts: ['tea'] })"))).toEqual([
       expect.stringMatching(/^test\/kit\.ts:2:.*'carts' does not exist/),
     ]);
-  }, 60_000);
+  }, 120_000);
 
   it('takes an explicit interface instead', () => {
     const call = "kit.signIn<{ theme?: 'dark' | 'light' }>('u', { theme: 'blue' })";
@@ -152,5 +152,5 @@ describe('SessionTestKit typing', () => {
         /^test\/kit\.ts:2:.*Type '"blue"' is not assignable to type '"dark" \| "light" \| undefined'/,
       ),
     ]);
-  }, 60_000);
+  }, 120_000);
 });
