@@ -1,6 +1,8 @@
 /**
  * Jest in ESM mode (Nest 12 is ESM-only): run with NODE_OPTIONS=--experimental-vm-modules (the npm
- * scripts do). ts-jest transpiles only; `npm run typecheck` does the type checking once for everything.
+ * scripts do, with --disable-warning=ExperimentalWarning: Node's notice that VM modules are experimental
+ * is expected here, and would otherwise open every run). ts-jest transpiles only; `npm run typecheck`
+ * does the type checking once for everything.
  */
 const common = {
   testEnvironment: 'node',
@@ -14,7 +16,12 @@ const common = {
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.jest.json' }],
+    // @nestjs/throttler is CommonJS and require()s Nest's ES modules, which Node does and Jest on Node 20
+    // does not: see test/support/jest/require-esm.transform.mjs.
+    '/node_modules/@nestjs/throttler/.+\\.js$': '<rootDir>/test/support/jest/require-esm.transform.mjs',
   },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/throttler/)'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/jest/esm-for-require.setup.ts'],
 };
 
 export default {

@@ -36,11 +36,10 @@ let screenshots: string;
 
 /** The laptop: a desktop-sized window (and Chromium's user agent, see `newContext`). */
 const DESKTOP = { viewport: { width: 960, height: 720 } };
-/**
- * The second device: an Android tablet, by Playwright's device emulation (at 1× so screenshots stay small).
- * Not a phone: the Devices page's table is wider than a 412-pixel phone screen.
- */
+/** The second device: an Android tablet, by Playwright's device emulation (at 1× so screenshots stay small). */
 const TABLET = { ...devices['Galaxy Tab S9'], deviceScaleFactor: 1 };
+/** A phone 390 CSS pixels wide (an iPhone 13), the narrowest screen the pages are checked on. */
+const PHONE = { ...devices['iPhone 13'], deviceScaleFactor: 1 };
 
 const ALICE = { username: 'alice', password: 'wonderland' };
 
@@ -94,11 +93,11 @@ describeInBrowser('the sample app in Chromium', () => {
   }
 
   let userAgent: string | undefined;
-  /** Chromium's own user agent, without the "Headless" that no person's browser sends. */
+  /** Chromium's own user agent, as it sends it: with the "HeadlessChrome" of a browser under automation. */
   async function defaultUserAgent(): Promise<string> {
     if (userAgent === undefined) {
       const probe = await browser.newPage();
-      userAgent = (await probe.evaluate<string>('navigator.userAgent')).replace('HeadlessChrome/', 'Chrome/');
+      userAgent = await probe.evaluate<string>('navigator.userAgent');
       await probe.close();
     }
     return userAgent;
@@ -173,7 +172,7 @@ describeInBrowser('the sample app in Chromium', () => {
       await submit(page, page.getByRole('button', { name: 'Add to cart' }));
       await page.reload();
       const line = page.locator('tr[data-sku="scones"] td');
-      expect(await line.allTextContents()).toEqual(['Scones (pack of 4)', '2', '12.00', expect.any(String)]);
+      expect(await line.allTextContents()).toEqual(['Scones (pack of 4)', '2', '£12.00', expect.any(String)]);
       await shoot(page, 'cart');
 
       // The same user signs in on a tablet: the laptop's Devices page lists both.
@@ -182,6 +181,8 @@ describeInBrowser('the sample app in Chromium', () => {
       await signIn(tabletPage, base);
       await submit(page, page.getByRole('link', { name: 'Your devices' }));
       expect(await page.locator('tr[data-public-id]').count()).toBe(2);
+      // Headless Chromium says "HeadlessChrome" in its User-Agent: still Chrome to the person reading the list.
+      expect(await defaultUserAgent()).toContain('HeadlessChrome/');
       expect(await page.locator('tr.current .device-name').textContent()).toMatch(/^Chrome \d+ on Linux$/);
       expect(await page.locator('tr:not(.current) .device-name').textContent()).toMatch(/^Chrome \d+ on Android$/);
       await shoot(page, 'devices');
@@ -207,6 +208,62 @@ describeInBrowser('the sample app in Chromium', () => {
       await submit(tabletPage, tabletPage.getByRole('button', { name: 'Sign out' }));
       expect(await tabletPage.locator('.notice').textContent()).toBe('You are signed out.');
       expect(sessionCookies(await tablet.cookies())).toEqual([]);
+    });
+  });
+
+  describe('on a phone 390 pixels wide', () => {
+    let app: INestApplication;
+    let base: string;
+
+    beforeAll(async () => {
+      app = await createSampleApp({
+        adapter: 'express',
+        redisUrl: undefined,
+        sessionSecret: TEST_SECRET,
+        logger: false,
+      });
+      base = await listen(app);
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    /** Whatever sticks out of the viewport sideways: the page's own width, and the elements past its right edge. */
+    async function overflow(page: Page, selector: string): Promise<{ pageWidth: number; outside: string[] }> {
+      // A string, run in the page: this program has no DOM types.
+      return page.evaluate<{ pageWidth: number; outside: string[] }>(`(() => {
+        const width = window.innerWidth;
+        const outside = [...document.querySelectorAll(${JSON.stringify(selector)})]
+          .filter((element) => {
+            const box = element.getBoundingClientRect();
+            return box.left < 0 || box.right > width;
+          })
+          .map((element) => element.tagName.toLowerCase() + ' "' + (element.textContent ?? '').trim() + '"');
+        return { pageWidth: document.documentElement.scrollWidth, outside };
+      })()`);
+    }
+
+    it('shows the Devices page without sideways scrolling, every Sign out button on screen', async () => {
+      // Three devices: two desktop browsers and the phone, so the list holds long rows.
+      for (let i = 0; i < 2; i++) await signIn(await (await newContext(DESKTOP)).newPage(), base);
+      const phone = await (await newContext(PHONE)).newPage();
+      await signIn(phone, base);
+      expect(phone.viewportSize()?.width).toBe(390);
+
+      await phone.goto(`${base}/devices`);
+      expect(await phone.locator('tr[data-public-id]').count()).toBe(3);
+      expect(await overflow(phone, 'main *')).toEqual({ pageWidth: 390, outside: [] });
+      const buttons = phone.getByRole('button', { name: 'Sign out', exact: true });
+      expect(await buttons.count()).toBe(3);
+      for (const button of await buttons.all()) expect(await button.isVisible()).toBe(true);
+      await screenshot(phone, 'devices-phone');
+
+      // The shop itself fits too, cart included.
+      await phone.goto(`${base}/`);
+      await phone.locator('select[name="sku"]').selectOption('jam');
+      await submit(phone, phone.getByRole('button', { name: 'Add to cart' }));
+      expect(await overflow(phone, 'main *')).toEqual({ pageWidth: 390, outside: [] });
     });
   });
 

@@ -143,7 +143,7 @@ describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (ada
   }
 
   /**
-   * Sends one hostile request and checks everything the fuzz section of SECURITY.md asks: never a 5xx;
+   * Sends one hostile request and checks everything the security requirements ask of one: never a 5xx;
    * no Redis command unless exactly one correctly signed cookie of ours was present (S5, S6, S7); no key
    * created (S22); no prototype changed (S31); and the right outcome: that session if it is alive, else
    * none.

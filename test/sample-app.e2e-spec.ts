@@ -3,6 +3,7 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import { SessionRepository } from 'nest-redis-session';
 import request, { type Response } from 'supertest';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadSampleConfig } from '../apps/sample/src/config/sample-config.js';
 import { createSampleApp } from '../apps/sample/src/sample-app.factory.js';
 import { setCookieFor } from './support/cookies.js';
 import { RedisServer } from './support/redis-server.js';
@@ -13,6 +14,15 @@ const ADAPTER_NAMES = ['express', 'fastify'] as const;
 const STORES = ['memory', 'redis'] as const;
 /** Every adapter with every store: the sample must behave the same on all four. */
 const SETUPS = ADAPTER_NAMES.flatMap((adapter) => STORES.map((store) => [adapter, store] as const));
+
+/**
+ * These scenarios sign the demo users in far more often than the sample's sign-in rate limit allows;
+ * test/sample-sign-in-limit.e2e-spec.ts tests the limit itself.
+ */
+const UNTHROTTLED = {
+  logger: false,
+  signInLimits: { perIp: 1_000_000, perUsername: 1_000_000, windowMs: 60_000 },
+} as const;
 
 const ALICE = { username: 'alice', password: 'wonderland' };
 const BOB = { username: 'bob', password: 'builder' };
@@ -63,7 +73,7 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
 
   beforeAll(async () => {
     if (store === 'redis') redis = await RedisServer.start();
-    app = await createSampleApp({ adapter, redisUrl: redis?.url, sessionSecret: TEST_SECRET, logger: false });
+    app = await createSampleApp({ ...UNTHROTTLED, adapter, redisUrl: redis?.url, sessionSecret: TEST_SECRET });
   });
 
   afterAll(async () => {
@@ -168,7 +178,12 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
 
     it('keeps the cart across requests: add, add more, remove', async () => {
       await signIn();
-      expect((await browser.get('/api/cart')).body).toEqual({ lines: [], itemCount: 0, totalCents: 0 });
+      expect((await browser.get('/api/cart')).body).toEqual({
+        lines: [],
+        itemCount: 0,
+        totalCents: 0,
+        currency: 'GBP',
+      });
       expectStatus(await browser.post('/api/cart', { sku: 'tea', quantity: 2 }), 201);
       expectStatus(await browser.post('/api/cart', { sku: 'jam', quantity: 1 }), 201);
       const added = await browser.post('/api/cart', { sku: 'tea', quantity: 1 });
@@ -180,6 +195,7 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
         ],
         itemCount: 4,
         totalCents: 1700,
+        currency: 'GBP',
       };
       expect(added.body).toEqual(expected);
       expect((await browser.get('/api/cart')).body).toEqual(expected);
@@ -354,7 +370,7 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
       expect(page.text).toContain('<body class="theme-dark">');
       expect(page.text).toContain('<option value="dark" selected>');
       const main = mainOf(page);
-      expect(main).toMatch(/<tr data-sku="tea">\s*<td>Earl Grey tea<\/td>\s*<td>2<\/td>\s*<td>9\.00<\/td>/);
+      expect(main).toMatch(/<tr data-sku="tea">\s*<td>Earl Grey tea<\/td>\s*<td>2<\/td>\s*<td>£9\.00<\/td>/);
       expect(main).not.toContain('data-sku="mug"');
       // The JSON API sees the same session data.
       expect((await browser.get('/api/settings')).body).toEqual({ theme: 'dark' });
@@ -405,6 +421,94 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
       expect(browser.cookie).toBeUndefined();
       const sameOrigin = await browser.post('/signin', ALICE, 'form', { 'Sec-Fetch-Site': 'same-origin' });
       expectStatus(sameOrigin, 303);
+    });
+  });
+
+  describe('error pages', () => {
+    /** Checks that a response is a page of the shop, in `theme`, saying `status`. */
+    function expectErrorPage(response: Response, status: number, theme = 'light'): string {
+      expectStatus(response, status);
+      expect(response.headers['content-type']).toMatch(/^text\/html; charset=utf-8/);
+      expect(response.text).toContain(`<body class="theme-${theme}">`);
+      expect(response.text).toContain('<link rel="icon" href="/favicon.svg"');
+      const main = mainOf(response);
+      expect(main).toContain(`Error ${status}.`);
+      expect(main).toContain('<a href="/">Back to the shop</a>');
+      return main;
+    }
+
+    it('answers every error in the browser with a page of the shop: 404, the CSRF 403, a 413, a bad form value', async () => {
+      expect(expectErrorPage(await browser.get('/no-such-page'), 404)).toContain('Page not found');
+      const csrf = await browser.post('/signin', ALICE, 'form', { Origin: 'https://evil.example' });
+      expect(expectErrorPage(csrf, 403)).toContain('Request refused');
+      const huge = await browser.post('/signin', { username: 'alice', password: 'x'.repeat(2 * 1024 * 1024) }, 'form');
+      expect(expectErrorPage(huge, 413)).toContain('Too much data');
+      await browser.post('/signin', ALICE, 'form');
+      const bad = await browser.post('/cart', { sku: 'tea', quantity: 'lots' }, 'form');
+      expect(expectErrorPage(bad, 400)).toContain('&quot;quantity&quot; must be a whole number from 1 to 99');
+    });
+
+    it("shows error pages in the user's theme, also for errors no handler saw", async () => {
+      await browser.post('/signin', ALICE, 'form');
+      await browser.post('/theme', { theme: 'dark' }, 'form');
+      // The home page keeps a copy of the theme in a cookie of its own, for pages without a session.
+      const home = await request(server()).get('/').set('Cookie', browser.cookie!);
+      const themeCookie = setCookieFor(home, 'theme');
+      expect(themeCookie).toBe('theme=dark; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax');
+      const cookies = `${browser.cookie!}; ${themeCookie!.split(';')[0]!}`;
+      const notFound = await request(server()).get('/no-such-page').set('Cookie', cookies);
+      expectErrorPage(notFound, 404, 'dark');
+      const bad = await request(server())
+        .post('/cart')
+        .set('Cookie', cookies)
+        .type('form')
+        .send({ sku: 'tea', quantity: 'lots' });
+      expectErrorPage(bad, 400, 'dark');
+      // A page that already sees the right copy sends no new one.
+      expect(setCookieFor(await request(server()).get('/').set('Cookie', cookies), 'theme')).toBeUndefined();
+    });
+
+    it('keeps JSON errors on the JSON API: 404, the CSRF 403, 413, 400', async () => {
+      const expectJson = (response: Response, status: number): void => {
+        expectStatus(response, status);
+        expect(response.headers['content-type']).toMatch(/^application\/json/);
+        expect(response.body.statusCode).toBe(status);
+      };
+      expectJson(await browser.get('/api/no-such-route'), 404);
+      expectJson(await browser.post('/api/login', ALICE, 'json', { Origin: 'https://evil.example' }), 403);
+      expectJson(await browser.post('/api/login', { username: 'alice', password: 'x'.repeat(2 * 1024 * 1024) }), 413);
+      expectJson(await browser.post('/api/login', { username: 'alice' }), 400);
+    });
+
+    it('sends an empty sign-in back to the form with a notice, not to an error page', async () => {
+      for (const body of [{}, { username: '', password: '' }, { username: 'alice', password: '' }, { username: ' ' }]) {
+        const response = await browser.post('/signin', body, 'form');
+        expectStatus(response, 303);
+        expect(response.headers.location).toBe('/?notice=signin-incomplete');
+      }
+      expect(browser.cookie).toBeUndefined();
+      const main = mainOf(await browser.get('/?notice=signin-incomplete'));
+      expect(main).toContain('Enter your username and password.');
+      expect(main).toContain('<form method="post" action="/signin">');
+    });
+
+    it('serves a favicon without touching the session', async () => {
+      const icon = await browser.get('/favicon.svg');
+      expectStatus(icon, 200);
+      expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+      expect(String(icon.body)).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      expect(setCookieFor(icon)).toBeUndefined();
+      const legacy = await browser.get('/favicon.ico');
+      expectStatus(legacy, 301);
+      expect(legacy.headers.location).toBe('/favicon.svg');
+    });
+
+    it('shows prices with their currency', async () => {
+      await browser.post('/signin', ALICE, 'form');
+      await browser.post('/cart', { sku: 'mug', quantity: '2' }, 'form');
+      const main = mainOf(await browser.get('/'));
+      expect(main).toContain('<option value="tea">Earl Grey tea (£4.50)</option>');
+      expect(main).toMatch(/<tr data-sku="mug">\s*<td>Nest mug<\/td>\s*<td>2<\/td>\s*<td>£24\.00<\/td>/);
     });
   });
 
@@ -704,10 +808,10 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
       /** Another instance of the sample on the same store kind, with its own limit. */
       async function sampleWithLimit(maxSessionsPerUser: number): Promise<INestApplication> {
         const limited = await createSampleApp({
+          ...UNTHROTTLED,
           adapter,
           redisUrl: redis?.url,
           sessionSecret: TEST_SECRET,
-          logger: false,
           maxSessionsPerUser,
         });
         extraApps.push(limited);
@@ -783,6 +887,30 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
   });
 
   (store === 'redis' ? describe : describe.skip)('with Redis', () => {
+    it("started without SESSION_SECRET, lists only this run's sessions: none an earlier run left in Redis", async () => {
+      const inspector = redis!.client();
+      await inspector.flushall();
+      inspector.disconnect();
+      const runs: INestApplication[] = [];
+      try {
+        let devices: unknown[] = [];
+        // Two runs of `npm start` with REDIS_URL and no SESSION_SECRET, one after the other.
+        for (let run = 0; run < 2; run++) {
+          const config = loadSampleConfig({ REDIS_URL: redis!.url });
+          const { redisUrl, sessionSecret, keyPrefix } = config;
+          const sample = await createSampleApp({ ...UNTHROTTLED, adapter, redisUrl, sessionSecret, keyPrefix });
+          runs.push(sample);
+          const user = new SampleBrowser(sample.getHttpServer() as HttpServer);
+          expectStatus(await user.post('/api/login', ALICE), 201);
+          devices = (await user.get('/api/devices')).body.devices as unknown[];
+        }
+        // The first run's session cannot be used by any cookie now (its secret is gone): not a device.
+        expect(devices).toHaveLength(1);
+      } finally {
+        await Promise.all(runs.map((run) => run.close()));
+      }
+    });
+
     it('keeps the session in Redis with a TTL, and another app instance with the same secret accepts it', async () => {
       const inspector = redis!.client();
       await inspector.flushall();
@@ -796,7 +924,12 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
         inspector.disconnect();
       }
       // A second instance (a restart, or another replica behind a load balancer) sees the same session.
-      const other = await createSampleApp({ adapter, redisUrl: redis!.url, sessionSecret: TEST_SECRET, logger: false });
+      const other = await createSampleApp({
+        ...UNTHROTTLED,
+        adapter,
+        redisUrl: redis!.url,
+        sessionSecret: TEST_SECRET,
+      });
       try {
         const elsewhere = new SampleBrowser(other.getHttpServer() as HttpServer);
         elsewhere.cookie = browser.cookie;

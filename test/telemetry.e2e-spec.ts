@@ -1,4 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
+import { jest } from '@jest/globals';
+import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { metrics, trace, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import {
@@ -266,6 +267,68 @@ describe('without @opentelemetry/api', () => {
     if (adapter === 'fastify') await (app.getHttpAdapter().getInstance() as { ready(): Promise<void> }).ready();
     return app;
   }
+
+  it.each(['memory', 'redis'] as const)(
+    'logs nothing about it (%s store): an absent optional peer is not news',
+    async (store) => {
+      const logged: string[] = [];
+      const record = (level: string) => (message: unknown) => logged.push(`${level} ${String(message)}`);
+      const recorder: LoggerService = {
+        log: record('log'),
+        error: record('error'),
+        warn: record('warn'),
+        debug: record('debug'),
+        verbose: record('verbose'),
+        fatal: record('fatal'),
+      };
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          RedisSessionModule.forRoot({
+            store,
+            redis: store === 'redis' ? redis.url : undefined,
+            secrets: [TEST_SECRET],
+          }),
+        ],
+      })
+        // Every level, debug included: what Nest's default logger shows an app.
+        .setLogger(recorder)
+        .overrideProvider(REDIS_SESSION_TELEMETRY_LOADER)
+        .useValue(notInstalled)
+        .compile();
+      const app = moduleRef.createNestApplication(adapterOf('express'));
+      try {
+        await app.init();
+        expect(app.get(SessionTelemetry).enabled).toBe(false);
+        expect(logged.length).toBeGreaterThan(0); // the recorder does see the module's lines
+        expect(logged.filter((line) => /telemetry/i.test(line))).toEqual([]);
+      } finally {
+        await app.close();
+      }
+    },
+  );
+
+  it('warns when @opentelemetry/api is installed but fails to load', async () => {
+    const warnings: string[] = [];
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
+      warnings.push(String(message));
+    });
+    try {
+      const broken = () => Promise.reject(new Error('Unexpected token in @opentelemetry/api/build/src/index.js'));
+      const moduleRef = await Test.createTestingModule({
+        imports: [RedisSessionModule.forRoot({ store: 'memory', secrets: [TEST_SECRET] })],
+      })
+        .overrideProvider(REDIS_SESSION_TELEMETRY_LOADER)
+        .useValue(broken)
+        .compile();
+      expect(moduleRef.get(SessionTelemetry).enabled).toBe(false);
+      await moduleRef.close();
+    } finally {
+      warn.mockRestore();
+    }
+    expect(warnings).toContain(
+      'OpenTelemetry unavailable, no session spans or metrics: Unexpected token in @opentelemetry/api/build/src/index.js',
+    );
+  });
 
   it.each([
     ['express', 'memory'],

@@ -1,8 +1,10 @@
 import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard, RecentLogin, Session } from 'nest-redis-session';
 import { RedisSessionTestingModule, SessionTestKit, TestClock } from 'nest-redis-session/testing';
 import request from 'supertest';
 import { ADAPTERS, createTestApp } from './support/test-app.js';
+import { typeCheck } from './support/type-check.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -23,6 +25,15 @@ class AccountController {
   @RecentLogin(5 * 60_000)
   sensitive(): object {
     return { ok: true };
+  }
+}
+
+/** An app's controller that relies on the app's global `AuthGuard` (`APP_GUARD`) instead of `@UseGuards`. */
+@Controller('orders')
+class OrdersController {
+  @Get()
+  list(@Session() session: Session): object {
+    return { userId: session.userId };
   }
 }
 
@@ -82,8 +93,64 @@ describe.each(ADAPTERS)('nest-redis-session/testing on %s', (adapter) => {
     await request(server).get('/account').set('Cookie', cookie).expect(200);
   });
 
+  it('guards the routes of an app whose AuthGuard is global once the test module provides the APP_GUARD too', async () => {
+    const withoutGuard = await createTestApp(adapter, {
+      imports: [RedisSessionTestingModule.forRoot()],
+      controllers: [OrdersController],
+    });
+    const withGuard = await createTestApp(adapter, {
+      imports: [RedisSessionTestingModule.forRoot()],
+      controllers: [OrdersController],
+      providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
+    });
+    try {
+      // What the README warns about: the app's AppModule is not there, so neither is its global guard.
+      await request(withoutGuard.getHttpServer() as Server)
+        .get('/orders')
+        .expect(200, {});
+      await request(withGuard.getHttpServer() as Server)
+        .get('/orders')
+        .expect(401);
+      const { cookie } = await withGuard.get(SessionTestKit).signIn('user-5');
+      await request(withGuard.getHttpServer() as Server)
+        .get('/orders')
+        .set('Cookie', cookie)
+        .expect(200, { userId: 'user-5' });
+    } finally {
+      await Promise.all([withoutGuard.close(), withGuard.close()]);
+    }
+  });
+
   it('an anonymous session with data is not signed in', async () => {
     const { cookie } = await kit.anonymous({ cart: ['cake'] });
     await request(server).get('/account').set('Cookie', cookie).expect(401);
   });
+});
+
+describe('SessionTestKit typing', () => {
+  const app = (call: string): Record<string, string> => ({
+    'src/session-data.ts':
+      "import type {} from 'nest-redis-session';\ndeclare module 'nest-redis-session' {\n  interface SessionData {\n    cart?: string[];\n  }\n}\n",
+    'test/kit.ts': `import type { SessionTestKit } from 'nest-redis-session/testing';\nexport const signIn = (kit: SessionTestKit) => ${call};\n`,
+  });
+
+  it("types signIn() and anonymous() data as the app's SessionData", () => {
+    expect(typeCheck(app("kit.signIn('u', { cart: ['tea'] })"))).toEqual([]);
+    expect(typeCheck(app("kit.anonymous({ cart: ['tea'] })"))).toEqual([]);
+    expect(typeCheck(app("kit.signIn('u', { cart: [42] })"))).toEqual([
+      expect.stringMatching(/^test\/kit\.ts:2:.* Type 'number' is not assignable to type 'string'/),
+    ]);
+    expect(typeCheck(app("kit.anonymous({ carts: ['tea'] })"))).toEqual([
+      expect.stringMatching(/^test\/kit\.ts:2:.*'carts' does not exist/),
+    ]);
+  }, 120_000);
+
+  it('takes an explicit interface instead', () => {
+    const call = "kit.signIn<{ theme?: 'dark' | 'light' }>('u', { theme: 'blue' })";
+    expect(typeCheck(app(call))).toEqual([
+      expect.stringMatching(
+        /^test\/kit\.ts:2:.*Type '"blue"' is not assignable to type '"dark" \| "light" \| undefined'/,
+      ),
+    ]);
+  }, 120_000);
 });

@@ -60,7 +60,7 @@ export function renderMarkdown(
   );
   if (machine.note) lines.push('', `> ${machine.note}`);
   lines.push('');
-  lines.push('### Targets (issue 6)', '');
+  lines.push('### Targets', '');
   lines.push('| Target | Measured | Ceiling (floor ÷ peer) | Met |', '| --- | --- | --- | --- |');
   for (const t of targets) {
     const met = t.met === undefined ? 'n/a' : t.met ? 'yes' : '**no**';

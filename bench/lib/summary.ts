@@ -140,7 +140,7 @@ export interface MemorySample {
   readonly recordBytesSameData: number;
 }
 
-/** A target from the issue, and whether the run met it. */
+/** One of the library's performance targets (docs/benchmark.md), and whether the run met it. */
 export interface TargetCheck {
   readonly target: string;
   readonly measured: string;
@@ -153,7 +153,7 @@ function find(summaries: readonly Summary[], contender: string, workload: string
   return summaries.find((s) => s.contender === contender && s.workload === workload && s.sizeKb === undefined);
 }
 
-/** Every target of issue 6 against this run's medians. */
+/** Every performance target of the library against this run's medians. */
 export function checkTargets(summaries: readonly Summary[], memory: readonly MemorySample[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const fmt = (value: number | undefined, digits = 2): string =>

@@ -2,7 +2,7 @@
  * Sizing figures for docs/scaling.md: Redis memory per session for a few payload sizes, and how many
  * session reads and writes one Redis primary serves. Run from the repository root:
  *
- *   npm run build -w nest-redis-session && npx tsc -p bench/tsconfig.bench.json && node dist/bench/scaling/measure.js
+ *   npx nest build redis-session && npx tsc -p bench/tsconfig.bench.json && node dist/bench/scaling/measure.js
  *
  * It starts its own redis-server on a free loopback port (never 6379), writes records through the
  * library's own store (the same Lua scripts and layout an app writes), measures

@@ -18,11 +18,19 @@ async function bootstrap(): Promise<void> {
         'restarts. Set SESSION_SECRET (at least 32 characters) to keep them.',
     );
   }
+  if (config.keyPrefix !== undefined) {
+    logger.warn(
+      `With a random secret, this run keeps its sessions under the Redis key prefix ${config.keyPrefix}: ` +
+        "earlier runs' sessions, which no cookie can use any more, are not listed on the Devices page and " +
+        'expire on their own.',
+    );
+  }
   const app = await createSampleApp({
     adapter: config.adapter,
     redisUrl: config.redisUrl,
     sessionSecret: config.sessionSecret,
     maxSessionsPerUser: config.maxSessionsPerUser,
+    keyPrefix: config.keyPrefix,
   });
   // Ctrl-C and SIGTERM close the app properly: the session module closes its Redis connection.
   app.enableShutdownHooks();

@@ -2,11 +2,14 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory, type AbstractHttpAdapter } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { AppModule, type SessionSettings } from './app.module.js';
+import { AppModule, type AppSettings } from './app.module.js';
 import type { HttpAdapterName } from './config/sample-config.js';
 
-/** What `createSampleApp()` needs: the platform, the store, the secret and, optionally, the session limit. */
-export interface SampleAppOptions extends SessionSettings {
+/**
+ * What `createSampleApp()` needs: the platform, the store, the secret and, optionally, the session limit,
+ * the key prefix and the sign-in rate limit.
+ */
+export interface SampleAppOptions extends AppSettings {
   /** HTTP platform. @default 'express' */
   readonly adapter?: HttpAdapterName;
   /** Nest's logger setting; `false` silences the app (tests). @default Nest's console logger */
@@ -28,6 +31,8 @@ export async function createSampleApp(options: SampleAppOptions): Promise<INestA
       redisUrl: options.redisUrl,
       sessionSecret: options.sessionSecret,
       maxSessionsPerUser: options.maxSessionsPerUser,
+      keyPrefix: options.keyPrefix,
+      signInLimits: options.signInLimits,
     }),
     adapter,
     // Nest aborts the process on a bootstrap error by default; throwing lets main.ts print why and tests fail.

@@ -39,7 +39,7 @@ describe('RedisSessionModule', () => {
   it('S9: forRoot with a short secret fails to compile with SessionConfigurationError', async () => {
     const error = await rejectionOf(compile([RedisSessionModule.forRoot(SHORT)]));
     expect(error.problems).toEqual([
-      'secrets: got an array of 1, needs every secret to be at least 32 characters (use 32+ random bytes)',
+      'secrets[0]: got a string of 5 characters, needs a string of at least 32 characters (use 32+ random bytes)',
     ]);
     expect(error.message).not.toContain("'short'");
   });
@@ -64,7 +64,7 @@ describe('RedisSessionModule', () => {
   it('forRootAsync validates what useFactory returns', async () => {
     const error = await rejectionOf(compile([RedisSessionModule.forRootAsync({ useFactory: () => SHORT })]));
     expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toMatch(/^secrets: /);
+    expect(error.problems[0]).toMatch(/^secrets\[0\]: /);
   });
 
   it('forRootAsync validates what an async useFactory resolves, with injected dependencies', async () => {

@@ -1,8 +1,10 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, UnauthorizedException } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { Public, Session } from 'nest-redis-session';
 import type { ShopSession } from '../shop-session.interface.js';
 import type { User } from '../users/user.interface.js';
 import { AuthService } from './auth.service.js';
+import { parseCredentials } from './credentials.input.js';
 
 /** Signs in through the JSON API: checks the password and moves the session to a new, signed-in ID. */
 @Controller('api')
@@ -11,12 +13,14 @@ export class AuthController {
 
   /**
    * `POST /api/login` `{ username, password }` → 201 `{ user }` and a new session cookie; 401 with the
-   * same message for an unknown user and a wrong password, so the answer does not reveal which it was.
+   * same message for an unknown user and a wrong password, so the answer does not reveal which it was;
+   * 400 for missing fields; 429 over the sign-in rate limit (`sign-in-limits.ts`).
    */
   @Public()
   @Post('login')
+  @UseGuards(ThrottlerGuard)
   async login(@Session() session: Session<ShopSession>, @Body() body: unknown): Promise<{ user: User }> {
-    const user = await this.auth.signIn(session, body);
+    const user = await this.auth.signIn(session, parseCredentials(body));
     if (user === undefined) throw new UnauthorizedException('Invalid username or password');
     return { user };
   }

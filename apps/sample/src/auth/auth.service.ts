@@ -3,19 +3,15 @@ import type { Session } from 'nest-redis-session';
 import type { ShopSession } from '../shop-session.interface.js';
 import type { User } from '../users/user.interface.js';
 import { UsersService } from '../users/users.service.js';
-import { parseCredentials } from './credentials.input.js';
+import type { Credentials } from './credentials.input.js';
 
 /** Sign-in rules, shared by the JSON API and the HTML form so both behave the same. */
 @Injectable()
 export class AuthService {
   constructor(private readonly users: UsersService) {}
 
-  /**
-   * Checks the credentials in `body` (400 when they are missing or malformed) and signs the session in.
-   * Returns the user, or `undefined` when the username or password is wrong.
-   */
-  async signIn(session: Session<ShopSession>, body: unknown): Promise<User | undefined> {
-    const { username, password } = parseCredentials(body);
+  /** Checks the credentials and signs the session in. Returns the user, or `undefined` when they are wrong. */
+  async signIn(session: Session<ShopSession>, { username, password }: Credentials): Promise<User | undefined> {
     const user = await this.users.verifyCredentials(username, password);
     if (user === undefined) return undefined;
     // Someone else signing in on the same browser must not inherit the previous user's cart and

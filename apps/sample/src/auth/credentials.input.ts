@@ -15,3 +15,14 @@ export function parseCredentials(body: unknown): Credentials {
     password: requireString(fields, 'password', 1024),
   };
 }
+
+/**
+ * The sign-in form's credentials, or `undefined` when a field was left empty: a person who pressed
+ * "Sign in" too soon gets the form back with a notice, not an error page. Anything else malformed (a
+ * 10,000-character username no form sends) is still a 400.
+ */
+export function parseFormCredentials(body: unknown): Credentials | undefined {
+  const fields = bodyFields(body);
+  const blank = (name: string): boolean => typeof fields[name] !== 'string' || fields[name].trim() === '';
+  return blank('username') || blank('password') ? undefined : parseCredentials(fields);
+}

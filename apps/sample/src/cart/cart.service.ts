@@ -2,7 +2,7 @@ import { BadRequestException, Injectable, NotFoundException } from '@nestjs/comm
 import { quoted } from '../common/request-input.js';
 import type { CartLine, ShopSession } from '../shop-session.interface.js';
 import { MAX_QUANTITY } from './cart-item.input.js';
-import { findProduct, type Product } from './product-catalogue.js';
+import { CURRENCY, findProduct, type Product } from './product-catalogue.js';
 
 /** One line of the cart as shown to the user. */
 export interface CartViewLine {
@@ -18,6 +18,8 @@ export interface CartView {
   readonly lines: CartViewLine[];
   readonly itemCount: number;
   readonly totalCents: number;
+  /** ISO 4217 code of every amount in cents. */
+  readonly currency: typeof CURRENCY;
 }
 
 /**
@@ -42,6 +44,7 @@ export class CartService {
       lines,
       itemCount: lines.reduce((sum, line) => sum + line.quantity, 0),
       totalCents: lines.reduce((sum, line) => sum + line.subtotalCents, 0),
+      currency: CURRENCY,
     };
   }
 

@@ -24,7 +24,12 @@ export function findProduct(sku: string): Product | undefined {
   return bySku.get(sku);
 }
 
-/** `1234` → `"12.34"`. */
+/** The currency of every price: the shop sells tea and scones, in pounds sterling. */
+export const CURRENCY = 'GBP';
+
+const PRICE_FORMAT = new Intl.NumberFormat('en-GB', { style: 'currency', currency: CURRENCY });
+
+/** `1234` → `"£12.34"`. */
 export function formatPrice(cents: number): string {
-  return (cents / 100).toFixed(2);
+  return PRICE_FORMAT.format(cents / 100);
 }

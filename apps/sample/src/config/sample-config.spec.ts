@@ -14,6 +14,18 @@ describe('loadSampleConfig', () => {
     expect(loadSampleConfig({}).sessionSecret).not.toBe(config.sessionSecret);
   });
 
+  it('gives each run with Redis and a random secret its own key prefix, and none otherwise', () => {
+    const first = loadSampleConfig({ REDIS_URL: 'redis://127.0.0.1:7000' });
+    const second = loadSampleConfig({ REDIS_URL: 'redis://127.0.0.1:7000' });
+    expect(first.keyPrefix).toMatch(/^sess:run-[0-9a-f]{8}:$/);
+    expect(second.keyPrefix).toMatch(/^sess:run-[0-9a-f]{8}:$/);
+    expect(second.keyPrefix).not.toBe(first.keyPrefix);
+    // A secret that survives restarts keeps the library's prefix, so sessions survive them too.
+    const secret = 'a-session-secret-of-at-least-32-characters';
+    expect(loadSampleConfig({ REDIS_URL: 'redis://127.0.0.1:7000', SESSION_SECRET: secret }).keyPrefix).toBeUndefined();
+    expect(loadSampleConfig({}).keyPrefix).toBeUndefined();
+  });
+
   it('reads every variable', () => {
     const secret = 'a-session-secret-of-at-least-32-characters';
     expect(
@@ -31,6 +43,7 @@ describe('loadSampleConfig', () => {
       sessionSecret: secret,
       secretGenerated: false,
       maxSessionsPerUser: 5,
+      keyPrefix: undefined,
     });
   });
 

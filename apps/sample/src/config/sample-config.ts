@@ -26,6 +26,14 @@ export interface SampleConfig {
    * on one more signs out the oldest. `0`: no limit.
    */
   readonly maxSessionsPerUser: number;
+  /**
+   * With Redis and a random secret, a key prefix of this run's own (`sess:run-<8 hex>:`); otherwise
+   * `undefined` (the library's `sess:`). Sessions of an earlier run cannot be used once the secret has
+   * changed (no cookie verifies), yet they would still be listed on the Devices page and count towards
+   * the device limit until they expire; in a prefix of their own this run never sees them, and they expire
+   * unseen within the idle timeout.
+   */
+  readonly keyPrefix: string | undefined;
 }
 
 /** Raised when an environment variable holds a value the sample cannot use. */
@@ -56,6 +64,8 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv): SampleConfig {
     sessionSecret: secret ?? randomBytes(48).toString('base64url'),
     secretGenerated: secret === undefined,
     maxSessionsPerUser,
+    keyPrefix:
+      secret === undefined && redisUrl !== undefined ? `sess:run-${randomBytes(4).toString('hex')}:` : undefined,
   };
 }
 

@@ -55,39 +55,37 @@ function limitText(limit: DeviceLimit): string {
 
 function devicesTable(devices: readonly DeviceView[]): SafeHtml {
   return html`
-    <div class="table-scroll">
-      <table class="devices">
-        <thead>
-          <tr>
-            <th>Device</th>
-            <th>IP address</th>
-            <th>Signed in</th>
-            <th>Last active</th>
-            <th></th>
-          </tr>
-        </thead>
-        <tbody>
-          ${devices.map(
-            (device) =>
-              html`<tr data-public-id="${device.publicId}" ${device.current && html`class="current"`}>
-                <td>
-                  <strong class="device-name">${device.description}</strong>
-                  ${device.current && html`<span class="this-device">(this device)</span>`}
-                </td>
-                <td>${device.ip ?? 'unknown'}</td>
-                <td>${time(device.createdAt)}</td>
-                <td>${time(device.lastSeenAt)}</td>
-                <td>
-                  <form class="inline" method="post" action="/devices/sign-out">
-                    <input type="hidden" name="publicId" value="${device.publicId}" />
-                    <button type="submit">Sign out</button>
-                  </form>
-                </td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>
+    <table class="devices">
+      <thead>
+        <tr>
+          <th>Device</th>
+          <th>IP address</th>
+          <th>Signed in</th>
+          <th>Last active</th>
+          <th></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${devices.map(
+          (device) =>
+            html`<tr data-public-id="${device.publicId}" ${device.current && html`class="current"`}>
+              <td>
+                <strong class="device-name">${device.description}</strong>
+                ${device.current && html`<span class="this-device">(this device)</span>`}
+              </td>
+              <td data-label="IP address">${device.ip ?? 'unknown'}</td>
+              <td data-label="Signed in">${time(device.createdAt)}</td>
+              <td data-label="Last active">${time(device.lastSeenAt)}</td>
+              <td>
+                <form class="inline" method="post" action="/devices/sign-out">
+                  <input type="hidden" name="publicId" value="${device.publicId}" />
+                  <button type="submit">Sign out</button>
+                </form>
+              </td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
   `;
 }
 

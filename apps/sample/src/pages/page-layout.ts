@@ -14,13 +14,24 @@ const STYLE = new SafeHtml(`
   body.theme-dark a { color: #8ab4f8; }
   form.inline { display: inline; }
   table { border-collapse: collapse; width: 100%; }
-  /* On a phone the devices table is wider than the screen: let it scroll rather than push buttons off. */
-  .table-scroll { overflow-x: auto; }
   th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #8884; }
   tr.current td { background: #4a90e222; }
   .notice { padding: .5rem 1rem; border-left: 4px solid #e0a000; background: #e0a00022; }
   .muted { opacity: .7; font-size: .9rem; }
   label { display: block; margin: .5rem 0; }
+  select, input { max-width: 100%; }
+  /* A device's name is the client's own text when the library does not recognise it: it may be one long word. */
+  .device-name { overflow-wrap: anywhere; }
+  /* On a phone (390 px and the like) the devices table becomes one card per device: every column and the
+     Sign out button stay on screen, with no sideways scrolling. */
+  @media (max-width: 40rem) {
+    body { padding: 1rem; }
+    table.devices, table.devices tbody, table.devices tr, table.devices td { display: block; }
+    table.devices thead { display: none; }
+    table.devices tr { border: 1px solid #8884; border-radius: .5rem; margin-bottom: .75rem; padding: .5rem .75rem; }
+    table.devices td { border: 0; padding: .15rem 0; }
+    table.devices td[data-label]::before { content: attr(data-label) ': '; font-weight: 600; }
+  }
 `);
 
 /** The page skeleton every page shares. */
@@ -31,6 +42,7 @@ export function pageLayout(title: string, theme: Theme, body: SafeHtml): SafeHtm
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title}</title>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <style>
           ${STYLE}
         </style>

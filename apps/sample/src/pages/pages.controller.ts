@@ -1,4 +1,19 @@
-import { Body, Controller, Get, Header, HttpStatus, Inject, Post, Query, Redirect, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpStatus,
+  Inject,
+  Post,
+  Query,
+  Redirect,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import {
   Public,
   REDIS_SESSION_OPTIONS,
@@ -8,6 +23,7 @@ import {
   type SessionRejection,
 } from 'nest-redis-session';
 import { AuthService } from '../auth/auth.service.js';
+import { parseFormCredentials } from '../auth/credentials.input.js';
 import { parseCartItem, parseSku } from '../cart/cart-item.input.js';
 import { CartService } from '../cart/cart.service.js';
 import { PRODUCTS } from '../cart/product-catalogue.js';
@@ -20,7 +36,7 @@ import type { User } from '../users/user.interface.js';
 import { UsersService } from '../users/users.service.js';
 import { renderDevicesPage } from './devices.page.js';
 import { renderHomePage } from './home.page.js';
-import { PageExceptionFilter } from './page-exception.filter.js';
+import { keepThemeCookie } from './theme-cookie.js';
 
 /**
  * Messages the home page can show, chosen by key: the query string picks one but never supplies text, so
@@ -28,6 +44,7 @@ import { PageExceptionFilter } from './page-exception.filter.js';
  */
 const NOTICES = new Map<string, string>([
   ['signin-failed', 'Wrong username or password.'],
+  ['signin-incomplete', 'Enter your username and password.'],
   ['signin-required', 'Please sign in first.'],
   ['signed-out', 'You are signed out.'],
 ]);
@@ -68,20 +85,23 @@ const HOME = '/';
 /** Where the Devices page's forms go back to. */
 const DEVICES = '/devices';
 
+/** What the pages read of a request and write to a response: either adapter's objects. */
+type PageRequest = { headers: Record<string, string | string[] | undefined> };
+
 /**
  * The server-rendered pages: the home page, the Devices page, and the HTML forms they post (urlencoded).
  * Each form action answers with a 303 redirect; the session is saved before the redirect is sent. The
  * app-wide CSRF protection (`enableCsrfProtection()`) refuses every one of these forms posted from another
- * site, the device ones included.
+ * site, the device ones included. Errors become pages of the shop (`HtmlErrorFilter`, for the whole app).
  */
 @Controller()
-@UseFilters(PageExceptionFilter)
 export class PagesController {
   constructor(
     private readonly users: UsersService,
     private readonly auth: AuthService,
     private readonly cart: CartService,
     private readonly devices: DevicesService,
+    private readonly adapterHost: HttpAdapterHost,
     @Inject(REDIS_SESSION_OPTIONS) private readonly sessionOptions: ResolvedSessionOptions,
   ) {}
 
@@ -91,7 +111,12 @@ export class PagesController {
   @Header('content-type', 'text/html; charset=utf-8')
   // The page shows the user's data: no cache may keep it for someone else.
   @Header('cache-control', 'no-store')
-  async home(@Session() session: Session<ShopSession>, @Query('notice') notice: unknown): Promise<string> {
+  async home(
+    @Session() session: Session<ShopSession>,
+    @Query('notice') notice: unknown,
+    @Req() request: PageRequest,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<string> {
     const user =
       session.isAuthenticated && session.userId !== undefined ? this.users.findById(session.userId) : undefined;
     const ended = session.rejection === undefined ? undefined : ENDED_SESSION_NOTICES.get(session.rejection);
@@ -100,9 +125,11 @@ export class PagesController {
     // cookies at once (clearing ours would leave the other, maybe planted) or for an old ID that a sign-in
     // just replaced (the browser holds the new cookie by now).
     if (session.rejection !== undefined && DEAD_COOKIE_REJECTIONS.has(session.rejection)) await session.destroy();
+    const theme = themeOf(session.data);
+    keepThemeCookie(this.adapterHost.httpAdapter, request, response, theme);
     return renderHomePage({
       user,
-      theme: themeOf(session.data),
+      theme,
       cart: this.cart.view(session.data),
       products: PRODUCTS,
       notice: typeof notice === 'string' ? NOTICES.get(notice) : ended,
@@ -115,10 +142,17 @@ export class PagesController {
   @Get('devices')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
-  async devicesPage(@Session() session: Session<ShopSession>, @Query('notice') notice: unknown): Promise<string> {
+  async devicesPage(
+    @Session() session: Session<ShopSession>,
+    @Query('notice') notice: unknown,
+    @Req() request: PageRequest,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<string> {
+    const theme = themeOf(session.data);
+    keepThemeCookie(this.adapterHost.httpAdapter, request, response, theme);
     return renderDevicesPage({
       user: this.signedInUser(session),
-      theme: themeOf(session.data),
+      theme,
       devices: await this.devices.list(session),
       limit: this.devices.limit,
       notice: typeof notice === 'string' ? DEVICE_NOTICES.get(notice) : undefined,
@@ -144,12 +178,18 @@ export class PagesController {
     await this.devices.signOutOtherDevices(session);
   }
 
-  /** `POST /signin` (form: username, password) → 303 home, signed in or with a notice. */
+  /**
+   * `POST /signin` (form: username, password) → 303 home, signed in, or back to the form with a notice
+   * (a field left empty, wrong credentials). Over the sign-in rate limit: a 429 page.
+   */
   @Public()
   @Post('signin')
+  @UseGuards(ThrottlerGuard)
   @Redirect(HOME, HttpStatus.SEE_OTHER)
   async signIn(@Session() session: Session<ShopSession>, @Body() body: unknown): Promise<{ url: string } | void> {
-    const user = await this.auth.signIn(session, body);
+    const credentials = parseFormCredentials(body);
+    if (credentials === undefined) return { url: '/?notice=signin-incomplete' };
+    const user = await this.auth.signIn(session, credentials);
     if (user === undefined) return { url: '/?notice=signin-failed' };
   }
 

@@ -5,7 +5,8 @@ import type { ShopSession, Theme } from '../shop-session.interface.js';
 /** Every theme a user can pick. */
 export const THEMES: readonly Theme[] = ['light', 'dark'];
 
-function isTheme(value: unknown): value is Theme {
+/** Whether `value` is one of the themes. */
+export function isTheme(value: unknown): value is Theme {
   return typeof value === 'string' && (THEMES as readonly string[]).includes(value);
 }
 

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { SessionConfigurationError } from '../errors/session-configuration.error.js';
 import type { RedisSessionModuleOptions } from './redis-session-options.interface.js';
 import { resolveSessionOptions } from './resolve-session-options.js';
@@ -22,7 +23,11 @@ function problemsOf(raw: unknown): readonly string[] {
     expect(error).toBeInstanceOf(SessionConfigurationError);
     const { problems, message } = error as SessionConfigurationError;
     expect(problems.length).toBeGreaterThan(0);
-    expect(message).toBe(`Invalid RedisSessionModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    expect(message).toBe(
+      problems.length === 1
+        ? `Invalid RedisSessionModule options: ${problems[0]}`
+        : `Invalid RedisSessionModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     for (const problem of problems) expect(problem).not.toMatch(/[\r\n]/);
     return problems;
   }
@@ -192,17 +197,49 @@ describe('resolveSessionOptions', () => {
       expect(problemsOf({ secrets: [] })).toEqual(['secrets: got an array of 0, needs at least one secret']);
     });
 
-    it('S9: reports a secret shorter than 32 characters without quoting it', () => {
+    it('S9: reports a secret shorter than 32 characters by its position, without quoting it', () => {
       const short = 'my-short-secret-31-characters-x';
       expect(short).toHaveLength(31);
-      for (const secrets of [[short], [SECRET, short], [short, SECRET]]) {
+      for (const [secrets, index] of [
+        [[short], 0],
+        [[SECRET, short], 1],
+        [[short, SECRET], 0],
+      ] as const) {
         const problems = problemsOf({ secrets });
         expect(problems).toEqual([
-          `secrets: got an array of ${secrets.length}, needs every secret to be at least 32 characters (use 32+ random bytes)`,
+          `secrets[${index}]: got a string of 31 characters, needs a string of at least 32 characters (use 32+ random bytes)`,
         ]);
         expect(problems.join('\n')).not.toContain(short);
         expect(problems.join('\n')).not.toContain(short.slice(0, 8));
       }
+    });
+
+    it('S9: says a secret that is undefined probably comes from an environment variable that is not set', () => {
+      expect(problemsOf({ secrets: [undefined] })).toEqual([
+        'secrets[0]: got undefined, needs a string of at least 32 characters (probably an environment variable that is not set)',
+      ]);
+      expect(problemsOf({ secrets: [SECRET, ''] })).toEqual([
+        'secrets[1]: got an empty string, needs a string of at least 32 characters (an environment variable set to nothing?)',
+      ]);
+    });
+
+    it('says what the quick start without SESSION_SECRET did wrong in one line, printing nothing twice', () => {
+      let error: unknown;
+      try {
+        resolveSessionOptions({ secrets: [process.env.NRS_VARIABLE_THAT_IS_NEVER_SET!] });
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).toBeInstanceOf(SessionConfigurationError);
+      const { message } = error as Error;
+      expect(message).toBe(
+        'Invalid RedisSessionModule options: secrets[0]: got undefined, needs a string of at least 32 characters ' +
+          '(probably an environment variable that is not set)',
+      );
+      // What Node prints for an uncaught error, and Nest's logger for a failed bootstrap: the message and the
+      // stack, without the problems listed again.
+      expect(inspect(error)).not.toContain('problems');
+      expect((error as SessionConfigurationError).problems).toHaveLength(1);
     });
 
     it('S9: reports secrets given as one string without quoting it', () => {
@@ -215,7 +252,9 @@ describe('resolveSessionOptions', () => {
     });
 
     it('S9: reports a secret that is not a string', () => {
-      expect(problemsOf({ secrets: [SECRET, 12345] })).toContain('secrets: got an array of 2, needs strings');
+      expect(problemsOf({ secrets: [SECRET, 12345] })).toEqual([
+        'secrets[1]: got 12345, needs a string of at least 32 characters',
+      ]);
     });
 
     it.each(['idleTimeout', 'absoluteTimeout', 'touchAfter'])('reports a non-integer %s', (option) => {

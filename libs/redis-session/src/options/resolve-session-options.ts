@@ -2,6 +2,7 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { SessionConfigurationError } from '../errors/session-configuration.error.js';
 import type { RedisSessionModuleOptions } from './redis-session-options.interface.js';
 import type { ResolvedSessionOptions } from './resolved-session-options.js';
+import { secretProblems } from './secret-problems.js';
 import { SESSION_DEFAULTS } from './session-defaults.js';
 import { CookieOptionsSchema, DeviceOptionsSchema, SessionOptionsSchema } from './session-options.schema.js';
 
@@ -109,6 +110,8 @@ export function resolveSessionOptions(raw: RedisSessionModuleOptions | undefined
     throw new SessionConfigurationError([`options: got ${String(raw)}, needs an object with at least { secrets }`]);
   }
   const problems = validate(new SessionOptionsSchema(), raw, '');
+  // Listed first: the option every configuration needs, and the one an unset environment variable breaks.
+  if (Array.isArray(raw.secrets)) problems.unshift(...secretProblems(raw.secrets));
   if (raw.cookie !== undefined && typeof raw.cookie === 'object' && raw.cookie !== null) {
     problems.push(...validate(new CookieOptionsSchema(), raw.cookie, 'cookie.'));
   }

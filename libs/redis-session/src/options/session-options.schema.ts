@@ -10,7 +10,6 @@ import {
   Max,
   MaxLength,
   Min,
-  MinLength,
   ValidateBy,
 } from 'class-validator';
 import { SESSION_DEFAULTS } from './session-defaults.js';
@@ -117,15 +116,9 @@ export class SessionOptionsSchema {
   @IsIn(['redis', 'memory'], needs("'redis' or 'memory'"))
   store?: SessionStoreKind;
 
+  // Each element is checked by `secretProblems`, which names the element at fault.
   @IsArray(needs(`an array of secrets, each at least ${SESSION_DEFAULTS.minimumSecretLength} characters`))
   @ArrayMinSize(1, needs('at least one secret'))
-  @IsString(needs('strings', { each: true }))
-  @MinLength(
-    SESSION_DEFAULTS.minimumSecretLength,
-    needs(`every secret to be at least ${SESSION_DEFAULTS.minimumSecretLength} characters (use 32+ random bytes)`, {
-      each: true,
-    }),
-  )
   secrets!: string[];
 
   @IsOptional()

@@ -10,10 +10,16 @@ import { SessionInstruments } from './session-instruments.js';
 
 const logger = new Logger('RedisSession');
 
-/** Whether an error says that a package could not be found (rather than that it failed to load). */
+/**
+ * Whether an error says that `@opentelemetry/api` itself is not installed, rather than that it is there but
+ * failed to load (a file of it missing, an incompatible version): only the latter deserves a warning.
+ */
 function isNotInstalled(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    messageOf(error).includes("'@opentelemetry/api'")
+  );
 }
 
 /**
@@ -43,9 +49,9 @@ export class SessionTelemetry implements OnApplicationShutdown {
     try {
       instruments = new SessionInstruments(await loader(), options.store);
     } catch (error) {
-      if (isNotInstalled(error)) {
-        logger.debug('@opentelemetry/api is not installed: no session spans or metrics');
-      } else {
+      // An optional integration the app did not install is not news: most apps have no OpenTelemetry, and
+      // Nest's default logger prints debug lines, so even a debug line would greet every one of them.
+      if (!isNotInstalled(error)) {
         logger.warn(`OpenTelemetry unavailable, no session spans or metrics: ${messageOf(error)}`);
       }
       return new SessionTelemetry(undefined, undefined);

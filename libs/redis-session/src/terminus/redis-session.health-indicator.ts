@@ -1,10 +1,33 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Cluster, Redis } from 'ioredis';
+import { messageOf } from '../errors/error-message.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { REDIS_SESSION_CLIENT, REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
 import type { RedisClient } from '../store/lua-script.js';
 import { RedisSessionStore } from '../store/redis-session.store.js';
+import { describeClient } from '../store/redis-topology.js';
+
+/**
+ * How ioredis refuses a command when it has no connection: the module's clients do not queue commands
+ * while disconnected (`enableOfflineQueue: false`), and a socket can fail mid-command.
+ */
+const NO_CONNECTION =
+  /Stream isn't writeable|isn't ready|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT/;
+
+/**
+ * The error a down check reports. A lost connection reads as "Redis unreachable (…)" with where and what
+ * the client is doing, rather than ioredis' internals ("Stream isn't writeable and enableOfflineQueue
+ * options is false"); anything Redis itself answered (NOPERM, READONLY, ...) keeps its own words.
+ */
+function asHealthFailure(error: unknown, client: RedisClient): Error {
+  if (client.status !== 'ready' || NO_CONNECTION.test(messageOf(error))) {
+    return new Error(`Redis unreachable (no connection to ${describeClient(client)}; the client is ${client.status})`, {
+      cause: error,
+    });
+  }
+  return error instanceof Error ? error : new Error(messageOf(error));
+}
 
 /** What the indicator reports about the session store when it is up. */
 export type SessionStoreHealth =
@@ -19,8 +42,9 @@ export type SessionStoreHealth =
 
 /**
  * A `@nestjs/terminus` health indicator for the session store: Redis answers `PING`, within
- * `commandTimeout`, and holds the library's Lua scripts. Down when Redis fails or is too slow (the message
- * says which); up with `store: 'memory'` with the in-memory store.
+ * `commandTimeout`, and holds the library's Lua scripts. Down when Redis is unreachable ("Redis
+ * unreachable (no connection to 10.0.0.5:6379; the client is reconnecting)"), fails (Redis's own error) or
+ * is too slow ("timeout of 1000ms exceeded"); up with `store: 'memory'` with the in-memory store.
  *
  * Scripts the server lost (a restart without persistence, `SCRIPT FLUSH`) do not make it down: requests
  * still work, because each script is re-sent in full when Redis answers `NOSCRIPT`. The check loads them
@@ -68,6 +92,14 @@ export class RedisSessionHealthIndicator {
   }
 
   private async probe(client: RedisClient): Promise<SessionStoreHealth> {
+    try {
+      return await this.probeAll(client);
+    } catch (error) {
+      throw asHealthFailure(error, client);
+    }
+  }
+
+  private async probeAll(client: RedisClient): Promise<SessionStoreHealth> {
     // On a cluster every primary runs scripts for its own slots, so every primary must answer and hold them.
     const primaries =
       (client as Partial<Cluster>).isCluster === true ? (client as Cluster).nodes('master') : [client as Redis];

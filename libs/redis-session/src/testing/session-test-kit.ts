@@ -3,6 +3,7 @@ import type { ResolvedSessionOptions } from '../options/resolved-session-options
 import { REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
 import { encodeValue } from '../session/session-data.codec.js';
 import { CookieSigner, generateSessionId, publicIdOf } from '../session/session-id.js';
+import type { SessionData } from '../session/session.interface.js';
 import { SessionStore } from '../store/session-store.js';
 
 /** What `SessionTestKit.signIn()` returns. */
@@ -32,8 +33,16 @@ export class SessionTestKit {
     this.signer = new CookieSigner(options.secrets);
   }
 
-  /** A signed-in session for `userId` holding `data`, listed in the user's index like a real login. */
-  async signIn(userId: string, data: object = {}, options: { secure?: boolean } = {}): Promise<TestSession> {
+  /**
+   * A signed-in session for `userId` holding `data`, listed in the user's index like a real login.
+   * `data` is typed as the app's `SessionData` (declaration merging), or as `T` when given:
+   * `kit.signIn<ShopSession>('user-1', { cart: [] })`.
+   */
+  async signIn<T extends object = SessionData>(
+    userId: string,
+    data: NoInfer<Partial<T>> = {},
+    options: { secure?: boolean } = {},
+  ): Promise<TestSession> {
     const id = generateSessionId();
     const publicId = publicIdOf(id);
     const times = await this.store.create(publicId, { fields: this.encode(data), userId });
@@ -46,8 +55,11 @@ export class SessionTestKit {
     return { cookie: this.cookieHeaderFor(id, options.secure), publicId };
   }
 
-  /** An anonymous session holding `data`. */
-  async anonymous(data: object, options: { secure?: boolean } = {}): Promise<TestSession> {
+  /** An anonymous (not signed-in) session holding `data`, typed like `signIn()`'s. */
+  async anonymous<T extends object = SessionData>(
+    data: NoInfer<Partial<T>>,
+    options: { secure?: boolean } = {},
+  ): Promise<TestSession> {
     const id = generateSessionId();
     const publicId = publicIdOf(id);
     await this.store.create(publicId, { fields: this.encode(data) });

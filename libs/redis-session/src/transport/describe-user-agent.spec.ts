@@ -58,6 +58,11 @@ describe('describeUserAgent', () => {
       'Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
       'Chrome 131 on ChromeOS',
     ],
+    // Chromium under automation (Playwright, Puppeteer, crawlers) says HeadlessChrome.
+    [
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.6778.33 Safari/537.36',
+      'Chrome 131 on Linux',
+    ],
     ['curl/8.5.0', 'curl 8'],
     ['Wget/1.21.4', 'Wget 1'],
     ['python-requests/2.31.0', 'python-requests 2'],

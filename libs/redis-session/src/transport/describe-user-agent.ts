@@ -27,7 +27,8 @@ const BROWSERS: readonly Browser[] = [
   { name: 'Opera', version: /\b(?:OPR|Opera)\/(\d+)/ },
   { name: 'Samsung Internet', version: /\bSamsungBrowser\/(\d+)/ },
   { name: 'Firefox', version: /\b(?:Firefox|FxiOS)\/(\d+)/ },
-  { name: 'Chrome', version: /\b(?:Chrome|CriOS|Chromium)\/(\d+)/ },
+  // HeadlessChrome: Chrome run by automation (tests, crawlers, screenshot services); still Chrome to a reader.
+  { name: 'Chrome', version: /\b(?:Chrome|CriOS|Chromium|HeadlessChrome)\/(\d+)/ },
   { name: 'Safari', version: /\bVersion\/(\d+)/, also: /\bSafari\// },
 ];
 
