@@ -1,7 +1,7 @@
 import type { ValidationArguments, ValidationOptions } from 'class-validator';
 
 /** Renders a received option value for an error line, short and without secrets' contents. */
-function describeValue(value: unknown, property: string): string {
+export function describeValue(value: unknown, property: string): string {
   if (property.startsWith('secrets') && typeof value === 'string') return `a string of ${value.length} characters`;
   if (value === undefined) return 'undefined';
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);

@@ -1,7 +1,7 @@
-import { SESSION_DEFAULTS } from './session-defaults.js';
+import { MINIMUM_SECRET_LENGTH } from './session-options.schema.js';
 import { describeValue } from './option-message.js';
 
-const NEEDS = `needs a string of at least ${SESSION_DEFAULTS.minimumSecretLength} characters`;
+const NEEDS = `needs a string of at least ${MINIMUM_SECRET_LENGTH} characters`;
 
 /**
  * One "secrets[i]: got X, needs Y" line per unusable element of the `secrets` array, so the line names the
@@ -17,7 +17,7 @@ export function secretProblems(secrets: readonly unknown[]): string[] {
     }
     if (secret === '') return [`${option}: got an empty string, ${NEEDS} (an environment variable set to nothing?)`];
     if (typeof secret !== 'string') return [`${option}: got ${describeValue(secret, 'secret')}, ${NEEDS}`];
-    if (secret.length < SESSION_DEFAULTS.minimumSecretLength) {
+    if (secret.length < MINIMUM_SECRET_LENGTH) {
       return [`${option}: got a string of ${secret.length} characters, ${NEEDS} (use 32+ random bytes)`];
     }
     return [];

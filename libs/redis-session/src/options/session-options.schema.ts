@@ -12,8 +12,17 @@ import {
   Min,
   ValidateBy,
 } from 'class-validator';
-import { SESSION_DEFAULTS } from './session-defaults.js';
 import { needs } from './option-message.js';
+import {
+  COOKIE_DOMAIN,
+  COOKIE_NAME,
+  COOKIE_PATH,
+  isPlainObject,
+  isRedisConnection,
+  KEY_PREFIX,
+  MAX_TIMER,
+  ONE_YEAR,
+} from './option-rules.js';
 import type {
   RedisConnection,
   SameSite,
@@ -21,28 +30,31 @@ import type {
   SessionStoreKind,
 } from './redis-session-options.interface.js';
 
-/** RFC 6265 cookie-name token characters. */
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** An absolute path without separators or control characters that could split the header (S11). */
-/** Printable US-ASCII only (RFC 6265; Node refuses other bytes in headers), no ';' or ','. */
-const COOKIE_PATH = /^\/[\x21-\x2b\x2d-\x3a\x3c-\x7e]*$/;
-/** A host name, optionally with a leading dot. */
-const COOKIE_DOMAIN = /^\.?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
-/** No glob characters (S36), no braces (they are the cluster hash tag), no whitespace. */
-const KEY_PREFIX = /^[^\s*?[\]\\{}]*$/;
-/** A day is plenty for a session's idle timeout; a year caps the absolute lifetime. */
-const ONE_YEAR = 365 * 24 * 60 * 60_000;
-const MAX_TIMER = 2_147_483_647;
-
 const cookiePrefix = 'cookie.';
 
-/** Whether a value is a connection description the store can use. */
-function isRedisConnection(value: unknown): value is RedisConnection {
-  if (typeof value === 'string') return /^rediss?:\/\//.test(value);
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** The shortest secret accepted (S9): 32 characters, as from 32+ random bytes. */
+export const MINIMUM_SECRET_LENGTH = 32;
 
-/** The `cookie` option, validated. Instances are built from the raw option by `resolveSessionOptions`. */
+/**
+ * Defaults that depend on other options, applied by `resolveSessionOptions`. Every other default is the
+ * initial value of its property in the schemas below: the one place each lives.
+ */
+export const DERIVED_DEFAULTS = {
+  /** `touchAfter`: `idleTimeout` divided by this. */
+  touchAfterDivisor: 10,
+  /** `anonymousIdleTimeout`: this, or `idleTimeout` when that is shorter. */
+  anonymousIdleTimeout: 5 * 60_000,
+  /** `cookie.name` on HTTPS requests: `__Host-sid`, or `__Secure-sid` with a `domain` or a `path` but `/`. */
+  secureCookieName: '__Host-sid',
+  securePrefixedCookieName: '__Secure-sid',
+  /** `cookie.name` on plain HTTP. */
+  plainCookieName: 'sid',
+} as const;
+
+/**
+ * The `cookie` option: its validation and its defaults (each property's initial value). Instances are
+ * built from the raw option by `resolveSessionOptions`.
+ */
 export class CookieOptionsSchema {
   @IsOptional()
   @IsString(needs('a string', {}, cookiePrefix))
@@ -52,15 +64,15 @@ export class CookieOptionsSchema {
 
   @IsOptional()
   @IsBoolean(needs('true or false', {}, cookiePrefix))
-  httpOnly?: boolean;
+  httpOnly: boolean = true;
 
   @IsOptional()
   @IsIn([true, false, 'auto'], needs("true, false or 'auto'", {}, cookiePrefix))
-  secure?: boolean | 'auto';
+  secure: boolean | 'auto' = 'auto';
 
   @IsOptional()
   @IsIn(['lax', 'strict', 'none'], needs("'lax', 'strict' or 'none'", {}, cookiePrefix))
-  sameSite?: SameSite;
+  sameSite: SameSite = 'lax';
 
   @IsOptional()
   @IsString(needs('a string', {}, cookiePrefix))
@@ -68,7 +80,7 @@ export class CookieOptionsSchema {
     COOKIE_PATH,
     needs("a path starting with '/' of printable ASCII without spaces, ';' or ','", {}, cookiePrefix),
   )
-  path?: string;
+  path: string = '/';
 
   @IsOptional()
   @IsString(needs('a string', {}, cookiePrefix))
@@ -82,42 +94,40 @@ export class CookieOptionsSchema {
   maxAge?: number;
 }
 
-/** An object that is not an array: what `cookie` and `device` take. */
-function isPlainObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 const devicePrefix = 'device.';
 
-/** The `device` option, validated. Instances are built from the raw option by `resolveSessionOptions`. */
+/** The `device` option: its validation and its defaults. Built by `resolveSessionOptions`. */
 export class DeviceOptionsSchema {
   @IsOptional()
   @IsIn(
     [true, false, 'full'],
     needs("true (a short description), 'full' (the whole header) or false", {}, devicePrefix),
   )
-  userAgent?: boolean | 'full';
+  userAgent: boolean | 'full' = true;
 
   @IsOptional()
   @IsBoolean(needs('true or false', {}, devicePrefix))
-  ip?: boolean;
+  ip: boolean = true;
 }
 
-/** The options of `forRoot()`, validated with class-validator. Unknown keys are reported too. */
+/**
+ * The options of `forRoot()`: their validation (class-validator; unknown keys are reported too) and their
+ * defaults, each the initial value of its property. `RedisSessionModuleOptions` documents them.
+ */
 export class SessionOptionsSchema {
   @IsOptional()
   @ValidateBy(
     { name: 'isRedisConnection', validator: { validate: isRedisConnection } },
     needs('a redis:// or rediss:// URL, ioredis options or an ioredis client'),
   )
-  redis?: RedisConnection;
+  redis: RedisConnection = 'redis://127.0.0.1:6379';
 
   @IsOptional()
   @IsIn(['redis', 'memory'], needs("'redis' or 'memory'"))
-  store?: SessionStoreKind;
+  store: SessionStoreKind = 'redis';
 
   // Each element is checked by `secretProblems`, which names the element at fault.
-  @IsArray(needs(`an array of secrets, each at least ${SESSION_DEFAULTS.minimumSecretLength} characters`))
+  @IsArray(needs(`an array of secrets, each at least ${MINIMUM_SECRET_LENGTH} characters`))
   @ArrayMinSize(1, needs('at least one secret'))
   secrets!: string[];
 
@@ -125,30 +135,32 @@ export class SessionOptionsSchema {
   @IsInt(needs('a whole number of milliseconds'))
   @Min(1_000, needs('at least 1000 (one second)'))
   @Max(MAX_TIMER, needs(`at most ${MAX_TIMER}`))
-  idleTimeout?: number;
+  idleTimeout: number = 30 * 60_000;
 
   @IsOptional()
   @IsInt(needs('a whole number of milliseconds'))
   @Min(1_000, needs('at least 1000 (one second)'))
   @Max(MAX_TIMER, needs(`at most ${MAX_TIMER}`))
+  /** Default: `DERIVED_DEFAULTS.anonymousIdleTimeout`, or `idleTimeout` when shorter. */
   anonymousIdleTimeout?: number;
 
   @IsOptional()
   @IsInt(needs('a whole number of milliseconds'))
   @Min(1_000, needs('at least 1000 (one second)'))
   @Max(ONE_YEAR, needs(`at most ${ONE_YEAR} (a year)`))
-  absoluteTimeout?: number;
+  absoluteTimeout: number = 12 * 60 * 60_000;
 
   @IsOptional()
   @IsInt(needs('a whole number of milliseconds'))
   @Min(0, needs('0 or more'))
+  /** Default: `idleTimeout / DERIVED_DEFAULTS.touchAfterDivisor`. */
   touchAfter?: number;
 
   @IsOptional()
   @IsString(needs('a string'))
   @Matches(KEY_PREFIX, needs('no whitespace, glob characters (* ? [ ] \\) or braces'))
   @MaxLength(100, needs('at most 100 characters'))
-  keyPrefix?: string;
+  keyPrefix: string = 'sess:';
 
   @IsOptional()
   @ValidateBy(
@@ -171,19 +183,19 @@ export class SessionOptionsSchema {
     },
     needs('true, false, or the number of proxies in front of the app (1 to 32)'),
   )
-  trustProxy?: boolean | number;
+  trustProxy: boolean | number = false;
 
   @IsOptional()
   @IsInt(needs('a whole number of bytes'))
   @Min(1_024, needs('at least 1024'))
   @Max(512 * 1024 * 1024, needs('at most 536870912 (Redis caps a value at 512 MiB)'))
-  maxSessionBytes?: number;
+  maxSessionBytes: number = 64 * 1024;
 
   @IsOptional()
   @IsInt(needs('a whole number of milliseconds'))
   @Min(10, needs('at least 10'))
   @Max(60_000, needs('at most 60000'))
-  commandTimeout?: number;
+  commandTimeout: number = 1_000;
 
   @IsOptional()
   @ValidateBy(
@@ -195,37 +207,38 @@ export class SessionOptionsSchema {
     },
     needs('false or a whole number of replicas from 1 to 100'),
   )
-  waitForReplicas?: number | false;
+  waitForReplicas: number | false = false;
 
   @IsOptional()
   @IsBoolean(needs('true or false'))
-  globalInterceptor?: boolean;
+  globalInterceptor: boolean = false;
 
   @IsOptional()
   @IsInt(needs('a whole number of sessions'))
   @Min(1, needs('at least 1'))
   @Max(10_000, needs('at most 10000'))
+  /** Unset: no limit. */
   maxSessionsPerUser?: number;
 
   @IsOptional()
   @IsIn(['evict-oldest', 'reject'], needs("'evict-oldest' or 'reject'"))
-  onSessionLimit?: SessionLimitPolicy;
+  onSessionLimit: SessionLimitPolicy = 'evict-oldest';
 
   @IsOptional()
   @IsBoolean(needs('true or false'))
-  keyspaceEvents?: boolean;
+  keyspaceEvents: boolean = false;
 
   @IsOptional()
   @IsInt(needs('a whole number of milliseconds'))
   @Min(0, needs('0 (off) or more'))
   @Max(MAX_TIMER, needs(`at most ${MAX_TIMER}`))
-  socketCheckInterval?: number;
+  socketCheckInterval: number = 60_000;
 
   @IsOptional()
   @IsInt(needs('a whole number of milliseconds'))
   @Min(0, needs('0 (off) or more'))
   @Max(60_000, needs('at most 60000: forwarding is for requests already in flight'))
-  rotationGracePeriod?: number;
+  rotationGracePeriod: number = 5_000;
 
   @IsOptional()
   @ValidateBy(
