@@ -98,10 +98,16 @@ for (const store of ['redis', 'memory'] as const) {
           );
           // Another request of the same browser adds 40 kB: within the limit on its own, so stored.
           expect((await http.post('/set-size/theirs/40000', { cookie })).status).toBe(201);
+          const before = (await http.get('/rot/view', { cookie })).body.data as Record<string, unknown>;
           const reply = await rotating();
-          // The rotating request's own view (seed + 40 kB) passes its check; the merged record does not.
-          const size = reply.status === 201 ? await dataBytesSeen(http, sessionCookieOf(reply)) : 0;
-          expect(reply.status === 201 ? size : 0).toBeLessThanOrEqual(LIMIT);
+          // The rotating request's own view (seed + 40 kB) passes its check; the merged record does not,
+          // so the rotation is refused as a whole and undone: no new record, the old one as it was.
+          expect(reply.status).toBe(413);
+          expect(reply.headers['set-cookie'] ?? []).toEqual([]);
+          const after = await http.get('/rot/view', { cookie });
+          expect(after.status).toBe(200);
+          expect(after.body.data).toEqual(before);
+          expect(await dataBytesSeen(http, cookie)).toBeLessThanOrEqual(LIMIT);
         });
       }
 

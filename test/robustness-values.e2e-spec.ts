@@ -228,7 +228,7 @@ describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (ada
       expect(await bigDataOf(sessionCookieOf(reply))).toEqual({ v: asJson(hostileValue(kind)) });
     });
 
-    // 20,000: far more than the default maxSessionBytes (64 KiB) can hold, and still quick.
+    // 20,000 keys: far past the default maxSessionBytes (64 KiB), which this app raises to 64 MiB, and still quick.
     it('20,000 top-level keys are stored and read back exactly (the scripts write in slices), and then one changes alone', async () => {
       const created = await bigHttp.post('/r/keys/20000');
       expect(created.status).toBe(201);
