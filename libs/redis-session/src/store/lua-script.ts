@@ -11,16 +11,24 @@ type ArrayCall = (script: string, numKeys: number, keysAndArgs: (string | number
 /** A Redis client of either kind; both run scripts the same way. */
 export type RedisClient = Redis | Cluster;
 
+/** What every script starts with (lua/prelude.lua): the helpers that tell Redis trouble from an answer. */
+const PRELUDE = readLuaFile('prelude.lua');
+
+function readLuaFile(fileName: string): string {
+  return readFileSync(new URL(`./lua/${fileName}`, import.meta.url), 'utf8');
+}
+
 /**
- * A Lua script from a `.lua` file beside this one, run with `EVALSHA` (the source travels once) and
- * re-sent with `EVAL` when the server has forgotten it (a restart or `SCRIPT FLUSH`).
+ * A Lua script from a `.lua` file beside this one, after the shared prelude, run with `EVALSHA` (the
+ * source travels once) and re-sent with `EVAL` when the server has forgotten it (a restart or
+ * `SCRIPT FLUSH`).
  */
 export class LuaScript {
   readonly source: string;
   readonly sha: string;
 
   constructor(readonly fileName: string) {
-    this.source = readFileSync(new URL(`./lua/${fileName}`, import.meta.url), 'utf8');
+    this.source = PRELUDE + readLuaFile(fileName);
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 

@@ -8,6 +8,43 @@ import { SCRIPTS } from './redis-scripts.js';
 import { withTimeout } from './with-timeout.js';
 
 /**
+ * Every command the module sends under the key prefix, directly or from its scripts: what a least-privilege
+ * Redis ACL user needs (S37). `WAIT` only with `waitForReplicas`; `PING` and `SCRIPT EXISTS` only for the
+ * health indicator; `CONFIG GET` is optional (see `warnAboutEviction`); `INFO` is ioredis's own ready check. A unit spec keeps the list true to the code.
+ */
+export const REDIS_COMMANDS_NEEDED: readonly string[] = [
+  'EVALSHA',
+  'EVAL',
+  'SCRIPT LOAD',
+  'TIME',
+  'HGETALL',
+  'HGET',
+  'HMGET',
+  'HSET',
+  'HSTRLEN',
+
+  'HDEL',
+  'EXISTS',
+  'DEL',
+  'UNLINK',
+  'PEXPIREAT',
+  'ZADD',
+  'ZCARD',
+  'ZPOPMIN',
+  'ZRANGE',
+  'ZRANGEBYSCORE',
+  'ZREM',
+  'ZREMRANGEBYSCORE',
+  'ZSCORE',
+  'GET',
+  'SET',
+  'INFO',
+  'WAIT',
+  'PING',
+  'SCRIPT EXISTS',
+];
+
+/**
  * Reads a key under the prefix that no session can have (`{startup-check}` is not a public ID) the way a
  * request does, and runs a script on it (touch-session.lua, which finds nothing there and writes nothing),
  * straight on the client so telemetry does not count it. A Redis user without `HGETALL` or `EVALSHA`, or
@@ -25,7 +62,7 @@ export async function checkPermissions(client: RedisClient, options: ResolvedSes
     const cause = error instanceof SessionStoreError && error.cause !== undefined ? error.cause : error;
     throw new SessionStoreError(
       `startup (reading a session and running the session scripts under the key prefix; the Redis user needs ` +
-        `HGETALL, EVALSHA, EVAL, UNLINK, HMGET, ZRANGEBYSCORE, ZREM, ZSCORE and SCRIPT on the prefix's keys)`,
+        `${REDIS_COMMANDS_NEEDED.join(', ')} on the prefix's keys)`,
       cause,
     );
   }

@@ -1,6 +1,7 @@
 import type { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { expiresAtOf } from '../session/session-liveness.js';
+import { storeCall } from '../session/store-call.js';
 import { liveSessionsOf } from './live-sessions.js';
 import type { UserSessionSummary } from './session-record.js';
 import type { SessionStore } from './session-store.js';
@@ -8,7 +9,9 @@ import type { SessionStore } from './session-store.js';
 /**
  * A user's sessions, for apps: list them ("where am I signed in?"), count them, sign one out or all of
  * them ("sign out everywhere"). Inject it by type. Every call reads or writes the store directly, so a
- * revoked session is refused on its very next request, on every app instance.
+ * revoked session is refused on its very next request, on every app instance. When Redis fails or does
+ * not answer within `commandTimeout`, a call rejects with `SessionStoreUnavailableException`: a 503 from
+ * a controller, as for the session of a request.
  *
  * @example
  * constructor(private readonly sessions: SessionRepository) {}
@@ -31,7 +34,7 @@ export class SessionRepository {
    * events. Costs two round trips whatever the number of other sessions in the store.
    */
   async listForUser(userId: string, options: { current?: string } = {}): Promise<UserSessionSummary[]> {
-    const live = await liveSessionsOf(userId, this.store, this.options, this.clock(), this.events);
+    const live = await storeCall(() => liveSessionsOf(userId, this.store, this.options, this.clock(), this.events));
     return live
       .map(({ publicId, metadata }) => ({
         publicId,
@@ -46,7 +49,7 @@ export class SessionRepository {
 
   /** How many live sessions the user has. */
   async countForUser(userId: string): Promise<number> {
-    return (await liveSessionsOf(userId, this.store, this.options, this.clock(), this.events)).length;
+    return (await storeCall(() => liveSessionsOf(userId, this.store, this.options, this.clock(), this.events))).length;
   }
 
   /**
@@ -54,7 +57,11 @@ export class SessionRepository {
    * and resolves `false`, when that session is gone or belongs to someone else. A session that a
    * `regenerate()` moved to a new ID moments ago is ended at its new ID.
    */
-  async revoke(userId: string, publicId: string): Promise<boolean> {
+  revoke(userId: string, publicId: string): Promise<boolean> {
+    return storeCall(() => this.revokeOne(userId, publicId));
+  }
+
+  private async revokeOne(userId: string, publicId: string): Promise<boolean> {
     // Unindexed before its record goes: a rotation of this session in flight then fails closed
     // (index-add.lua) instead of indexing a successor this revoke would miss.
     await this.store.indexRemove(userId, [publicId]);
@@ -68,8 +75,12 @@ export class SessionRepository {
    * devices"). Resolves how many were ended. A login or regenerate of the user's that is in flight at the
    * same moment either finishes first (and its new session is ended here) or fails closed.
    */
-  async revokeAllForUser(userId: string, options: { except?: string } = {}): Promise<number> {
-    const targets = await this.store.indexTake(userId, options.except);
+  revokeAllForUser(userId: string, options: { except?: string } = {}): Promise<number> {
+    return storeCall(() => this.revokeAll(userId, options.except));
+  }
+
+  private async revokeAll(userId: string, except: string | undefined): Promise<number> {
+    const targets = await this.store.indexTake(userId, except);
     if (targets.length === 0) return 0;
     const ended = await this.endOwned(userId, targets);
     for (const id of ended) this.events.emit({ type: 'revoked', publicId: id, userId, reason: 'revoke-all' });

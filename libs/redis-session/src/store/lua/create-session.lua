@@ -4,7 +4,7 @@
 -- KEYS[1]  the new session record
 -- ARGV[1]  idle timeout of a signed-in session, ms
 -- ARGV[2]  idle timeout of an anonymous session, ms
--- ARGV[3]  grace, ms, that the key outlives the idle deadline (see load-session.lua)
+-- ARGV[3]  grace, ms, that the key outlives the idle deadline (see touch-session.lua)
 -- ARGV[4]  absolute timeout, ms (used when ARGV[6] is empty)
 -- ARGV[5]  created-at, ms, or '' for the server's now
 -- ARGV[6]  absolute deadline, ms, or '' for created-at + absolute timeout

@@ -7,8 +7,8 @@
 --            lives at the successor, which the caller revokes in turn (nothing deleted here)
 -- Invariant: revoke(userId, publicId) can never end another user's session, whatever publicId it is given.
 local key = KEYS[1]
-local values = redis.pcall('HMGET', key, '#u', '#f', '#o', '#n')
-if values['err'] then return 0 end
+local values = readRecord('HMGET', key, '#u', '#f', '#o', '#n')
+if not values then return 0 end
 if values[1] == ARGV[1] then
   redis.call('UNLINK', key)
   return 1

@@ -7,7 +7,7 @@
 -- Invariant: only the holder of a session's current ID can end it. A request still carrying the old ID
 -- of a rotated session deletes neither the tombstone nor the successor.
 local key = KEYS[1]
-local forward = redis.pcall('HGET', key, '#f')
-if type(forward) == 'table' then return 0 end
+local forward = readRecord('HGET', key, '#f')
+if forward == nil then return 0 end
 if forward then return { 4, forward } end
 return redis.call('UNLINK', key)

@@ -6,15 +6,15 @@
 -- ARGV[1]  the successor's publicId the tombstone must point at
 -- ARGV[2]  idle timeout of a signed-in session, ms
 -- ARGV[3]  idle timeout of an anonymous session, ms
--- ARGV[4]  grace, ms, that the key outlives the idle deadline (see load-session.lua)
+-- ARGV[4]  grace, ms, that the key outlives the idle deadline (see touch-session.lua)
 -- ARGV[5..] the old record's fields as retire-session.lua returned them: name, value, ...
 -- Returns  1 restored | 0 the tombstone is gone or points elsewhere (nothing written)
 -- Invariant: never brings back a session that was ended meanwhile (an end or revoke deletes the tombstone
 -- or finds it moved; a second rotation cannot pass the gate while it stands), and the TTL is set as the
 -- scripts that wrote the record set it, never beyond the absolute deadline.
 local key = KEYS[1]
-local forward = redis.pcall('HGET', key, '#f')
-if type(forward) == 'table' or forward ~= ARGV[1] then return 0 end
+local forward = readRecord('HGET', key, '#f')
+if forward ~= ARGV[1] then return 0 end
 
 local seen, deadline, owner
 for i = 5, #ARGV, 2 do

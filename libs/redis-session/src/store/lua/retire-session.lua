@@ -22,8 +22,8 @@
 -- period never extends a login to an old, possibly planted, ID. The tombstone never outlives the
 -- session's absolute deadline (S21).
 local key = KEYS[1]
-local fields = redis.pcall('HGETALL', key)
-if fields['err'] or #fields == 0 then return 0 end
+local fields = readRecord('HGETALL', key)
+if not fields or #fields == 0 then return 0 end
 
 local seen, deadline, owner, forward
 local names = {}

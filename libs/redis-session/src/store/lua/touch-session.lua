@@ -13,8 +13,8 @@
 -- Invariants: deadlines are judged by the server clock; the TTL is never pushed past the absolute
 -- deadline (#d) (S19, S20), and is put back if someone removed it (S21); never recreates a record.
 local key = KEYS[1]
-local meta = redis.pcall('HMGET', key, '#s', '#d', '#u', '#f')
-if meta['err'] or meta[4] then return 0 end
+local meta = readRecord('HMGET', key, '#s', '#d', '#u', '#f')
+if not meta or meta[4] then return 0 end
 local seen, deadline = tonumber(meta[1]), tonumber(meta[2])
 if not seen or not deadline or seen ~= seen or deadline ~= deadline then return 0 end
 
@@ -24,8 +24,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if now >= deadline or now >= seen + idle then return 0 end
 
--- pcall: under maxmemory with noeviction Redis refuses the HSET (OOM); a read must not fail for that.
-local written = redis.pcall('HSET', key, '#s', now)
-if type(written) == 'table' and written['err'] then return 1 end
+-- Under maxmemory with noeviction Redis refuses the HSET (OOM); a read must not fail for that.
+if not writeUnlessOutOfMemory('HSET', key, '#s', now) then return 1 end
 redis.call('PEXPIREAT', key, math.min(now + idle + tonumber(ARGV[3]), deadline))
 return { now }

@@ -3,7 +3,7 @@
 -- KEYS[1]  the session record
 -- ARGV[1]  idle timeout of a signed-in session, ms
 -- ARGV[2]  idle timeout of an anonymous session, ms
--- ARGV[3]  grace, ms, that the key outlives the idle deadline (see load-session.lua)
+-- ARGV[3]  grace, ms, that the key outlives the idle deadline (see touch-session.lua)
 -- ARGV[4]  most bytes of data a session may hold (maxSessionBytes): field names and values
 -- ARGV[5]  number of fields to set (n)
 -- ARGV[6 .. 5+2n]  name, JSON value pairs to set
@@ -29,9 +29,9 @@ local function callChunked(command, key, list, first, last)
 end
 
 local key = KEYS[1]
--- No TYPE first: HMGET answers WRONGTYPE for another type, and only nils for a missing key.
-local meta = redis.pcall('HMGET', key, '#s', '#d', '#f', '#u', '#o', '#n', '#g')
-if meta['err'] then return 0 end
+-- No TYPE first: HMGET answers WRONGTYPE for another type (readRecord gives nil), only nils for a missing key.
+local meta = readRecord('HMGET', key, '#s', '#d', '#f', '#u', '#o', '#n', '#g')
+if not meta then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if meta[3] then
