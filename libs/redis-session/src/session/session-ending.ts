@@ -20,9 +20,9 @@ export async function endSession(
   const { store, events } = runtime;
   const { publicId, userId } = state;
   if (state.mode !== 'own' || publicId === undefined) return;
-  const ended = await storeCall(() => store.end(publicId));
+  const ended = await storeCall(store.end(publicId));
   if (typeof ended === 'object') throw new SessionMovedException();
-  if (userId !== undefined) await storeCall(() => store.indexRemove(userId, [publicId]));
+  if (userId !== undefined) await storeCall(store.indexRemove(userId, [publicId]));
   logger.debug(`session ${publicId} ended (${reason})`);
   if (ended === 'ended') events.emit({ type: 'destroyed', publicId, userId, reason });
 }

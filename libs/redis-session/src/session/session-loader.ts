@@ -42,7 +42,7 @@ export async function loadSession(runtime: SessionRuntime, { id, publicId }: Ver
     rejection,
   });
 
-  let result: LoadResult = await storeCall(() => store.load(publicId));
+  let result: LoadResult = await storeCall(store.load(publicId));
   let loadedId = publicId;
   let forwarded = false;
   for (let hop = 0; result.forward !== undefined; hop++) {
@@ -54,7 +54,7 @@ export async function loadSession(runtime: SessionRuntime, { id, publicId }: Ver
     if (hop === MAX_FORWARD_HOPS) return empty('moved', rejected(runtime, 'unknown', loadedId));
     loadedId = forward.to;
     forwarded = true;
-    result = await storeCall(() => store.load(loadedId));
+    result = await storeCall(store.load(loadedId));
   }
   // Whatever a forwarded request finds, it never sets a cookie: without a session it stays `'moved'`.
   const mode = forwarded ? 'moved' : 'new';
@@ -67,12 +67,12 @@ export async function loadSession(runtime: SessionRuntime, { id, publicId }: Ver
     const touchAfter = record.userId === undefined ? options.anonymousTouchAfter : options.touchAfter;
     if (record.now - record.lastSeenAt >= touchAfter) {
       // Refreshed only once the record proved to be a session: one the library cannot read is never written.
-      const touch = await storeCall(() => store.touch(loadedId, record.userId));
+      const touch = await storeCall(store.touch(loadedId, record.userId));
       if (!touch.touched && touch.gone) return empty(mode, rejected(runtime, 'unknown', loadedId));
       // A forwarded request is not refused: it may be looking at a rotation's new session before the
       // rotation has indexed it, and the holder of the new cookie gets the check at its own next refresh.
       if (touch.indexed === false && !forwarded) {
-        await storeCall(() => store.delete(loadedId));
+        await storeCall(store.delete(loadedId));
         return empty(mode, rejected(runtime, 'not-indexed', loadedId, record.userId));
       }
       if (touch.touched) lastSeenAt = touch.lastSeenAt;

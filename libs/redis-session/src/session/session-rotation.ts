@@ -39,8 +39,7 @@ function refused(moved: boolean): never {
 }
 
 /**
- * Moves the session to a new ID and resolves the new state; the cookie follows. Every step touches one
- * key (one cluster slot), in this order:
+ * Moves the session to a new ID and resolves the new state; the cookie follows. In this order:
  * 1. the old record is retired (retire-session.lua): the gate. Gone (logged out, revoked, expired,
  *    evicted) → 401; already moved by another rotation → 409. Either way nothing was written.
  * 2. the new record is written ("must not exist") from the old record's last data, with this request's
@@ -48,12 +47,15 @@ function refused(moved: boolean): never {
  * 3. a signed-in session is indexed under the per-user limit; a same-user rotation swaps the old member
  *    for the new one only while the old one is still indexed, and no login from before a "sign out
  *    everywhere" is indexed after it, so a revocation in between makes the rotation fail closed (the new
- *    record is deleted, 401);
+ *    record is deleted, 401). Steps 2 and 3 are one script and one round trip where one script may touch
+ *    both keys (a single Redis server, a Sentinel group); on a cluster, where the record and the index are
+ *    in different slots, they are two, and every step touches one key;
  * 4. sessions the limit evicted are deleted; a change of user drops the old member from its index.
  * A refusal after step 1 for a reason of this request's own (the per-user limit under `'reject'`, the
- * merged data over `maxSessionBytes`, a store failure) puts the old record back (restore-session.lua), so
- * the session is as it was. A failure at any step leaves no signed-in session that the index does not know
- * (S17, S26), and never a new session for an old one that was signed out.
+ * merged data over `maxSessionBytes`) puts the old record back (restore-session.lua), so the session is as
+ * it was; after a store failure the outcome is unknown and the old record stays retired (fail closed). A
+ * failure at any step leaves no signed-in session that the index does not know (S17, S26), and never a
+ * new session for an old one that was signed out.
  */
 export async function rotateSession(
   runtime: SessionRuntime,
@@ -70,7 +72,7 @@ export async function rotateSession(
   let fields = next.fields;
   let retired: Extract<RetireResult, { retired: true }> | undefined;
   if (previous !== undefined) {
-    const result = await storeCall(() => store.retire(previous, publicId, next.userId, tombstoneTimes(options)));
+    const result = await storeCall(store.retire(previous, publicId, next.userId, tombstoneTimes(options)));
     if (!result.retired) refused(result.movedTo !== undefined);
     retired = result;
     fields = mergeConcurrentChanges(data.stored, next.fields, result.fields);
@@ -86,17 +88,22 @@ export async function rotateSession(
     if (retired !== undefined && size > options.maxSessionBytes && size > dataBytesOf(retired.fields)) {
       throw new SessionTooLargeException(size, options.maxSessionBytes);
     }
-    const created = await storeCall(() => store.create(publicId, { ...next, fields }));
+    const record = { ...next, fields };
+    const created =
+      next.userId === undefined
+        ? await storeCall(store.create(publicId, record))
+        : await createIndexed(
+            runtime,
+            publicId,
+            { ...record, userId: next.userId },
+            state.userId === next.userId ? previous : undefined,
+          );
     if (created === undefined) {
       // The deadline a regenerate keeps passed in between (or, once in 2^128, the ID exists): nothing new.
       if (previous !== undefined) refused(false);
       throw new SessionStoreUnavailableException(new Error('session ID collision'));
     }
     times = created;
-    if (next.userId !== undefined) {
-      const replaces = state.userId === next.userId ? previous : undefined;
-      await indexNewSession(runtime, next.userId, publicId, times, replaces);
-    }
   } catch (error) {
     // Undone only when refused for a reason of this request's own, the new session surely not indexed. A
     // signed-out session stays signed out, and after a store failure the outcome is unknown (the new
@@ -124,34 +131,34 @@ export async function rotateSession(
   };
 }
 
-/** Step 3 of `rotateSession`: index the new session under the per-user limit; step 4's evictions. */
-async function indexNewSession(
+/**
+ * Steps 2 and 3 of `rotateSession` for a signed-in session: the record written and indexed under the
+ * per-user limit (in one round trip where the store can), and step 4's evictions. Resolves `undefined`
+ * when nothing was written (see `create`); a session its index refused is deleted again by the store.
+ */
+async function createIndexed(
   runtime: SessionRuntime,
-  userId: string,
   publicId: string,
-  times: WrittenTimes,
+  record: NewSessionRecord & { readonly userId: string },
   replaces: string | undefined,
-): Promise<void> {
+): Promise<WrittenTimes | undefined> {
   const { store, options } = runtime;
-  const indexed = await storeCall(() =>
-    store.indexAdd(userId, publicId, times.deadline, {
-      limit: options.maxSessionsPerUser,
-      policy: options.onSessionLimit,
-      replaces,
-      authenticatedAt: times.authenticatedAt ?? times.now,
-    }),
-  );
+  const { userId } = record;
+  const index = { limit: options.maxSessionsPerUser, policy: options.onSessionLimit, replaces };
+  const result = await storeCall(store.createSignedIn(publicId, record, index));
+  if (!result.created) return undefined;
+  const { indexed } = result;
   if (!indexed.added) {
-    // Never left behind: a signed-in record its index does not list.
-    await storeCall(() => store.delete(publicId));
     if (indexed.refused !== undefined) refused(false);
     throw new TooManySessionsException(options.maxSessionsPerUser);
   }
-  if (indexed.evicted.length === 0) return;
-  await storeCall(() => Promise.all(indexed.evicted.map((member) => store.deleteOwned(member, userId))));
-  for (const member of indexed.evicted) {
-    runtime.events.emit({ type: 'evicted', publicId: member, userId, reason: 'session-limit' });
+  if (indexed.evicted.length > 0) {
+    await storeCall(Promise.all(indexed.evicted.map((member) => store.deleteOwned(member, userId))));
+    for (const member of indexed.evicted) {
+      runtime.events.emit({ type: 'evicted', publicId: member, userId, reason: 'session-limit' });
+    }
   }
+  return result.times;
 }
 
 /**
@@ -167,7 +174,7 @@ export async function enforceLimitBeforeLogin(
 ): Promise<void> {
   const { options, store, events, clock } = runtime;
   if (options.maxSessionsPerUser === 0) return;
-  const live = await storeCall(() => liveSessionsOf(userId, store, options, clock(), events));
+  const live = await storeCall(liveSessionsOf(userId, store, options, clock(), events));
   const replacesOwn = state.mode === 'own' && state.userId === userId;
   if (options.onSessionLimit === 'reject' && !replacesOwn && live.length >= options.maxSessionsPerUser) {
     throw new TooManySessionsException(options.maxSessionsPerUser);

@@ -47,7 +47,7 @@ async function createSession(
   ensureWithinLimit(fields, new Map(), runtime.options.maxSessionBytes);
   const named = state.id === undefined ? withNewId(state) : state;
   const publicId = named.publicId!;
-  const times = await storeCall(() => runtime.store.create(publicId, { fields }));
+  const times = await storeCall(runtime.store.create(publicId, { fields }));
   if (times === undefined) throw new SessionStoreUnavailableException(new Error('session ID collision'));
   data.saved(fields);
   cookie.issue(named.id!, times.deadline);
@@ -62,7 +62,7 @@ async function updateSession(runtime: SessionRuntime, state: SessionState, data:
   const { store } = runtime;
   let target = state.publicId!;
   let after = state;
-  let result: UpdateResult = await storeCall(() => store.update(target, changes));
+  let result: UpdateResult = await storeCall(store.update(target, changes));
   for (let hop = 0; !result.written && result.forward !== undefined; hop++) {
     const { forward } = result;
     // The session moved to a new ID (a login or regenerate) after this request loaded it. Its changes
@@ -72,7 +72,7 @@ async function updateSession(runtime: SessionRuntime, state: SessionState, data:
       return { ...state, mode: 'moved' };
     }
     target = forward.to;
-    result = await storeCall(() => store.update(target, changes));
+    result = await storeCall(store.update(target, changes));
     // From here this request only adds to the new session; it cannot rotate or end it.
     if (result.written) after = { ...state, mode: 'forwarded', id: undefined, publicId: target };
   }

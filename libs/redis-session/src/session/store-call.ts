@@ -5,14 +5,16 @@ import { SessionStoreUnavailableException } from '../errors/session-store-unavai
 const logger = new Logger('RedisSession');
 
 /**
- * Runs a store call made for a request. Any failure or timeout becomes a 503 that leaves the cookie alone,
- * so the user is signed in again as soon as the store is back (S30).
+ * A store call made for a request. Any failure or timeout becomes a 503 that leaves the cookie alone,
+ * so the user is signed in again as soon as the store is back (S30). Takes the call's promise rather
+ * than a function: every store method is `async`, so it cannot throw before its promise exists, and the
+ * read path saves a frame.
  */
-export async function storeCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    logger.warn(`session store unavailable: ${messageOf(error)}`);
-    throw new SessionStoreUnavailableException(error);
-  }
+export function storeCall<T>(pending: Promise<T>): Promise<T> {
+  return pending.catch(unavailable);
+}
+
+function unavailable(error: unknown): never {
+  logger.warn(`session store unavailable: ${messageOf(error)}`);
+  throw new SessionStoreUnavailableException(error);
 }

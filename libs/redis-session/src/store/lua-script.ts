@@ -21,14 +21,22 @@ function readLuaFile(fileName: string): string {
 /**
  * A Lua script from a `.lua` file beside this one, after the shared prelude, run with `EVALSHA` (the
  * source travels once) and re-sent with `EVAL` when the server has forgotten it (a restart or
- * `SCRIPT FLUSH`).
+ * `SCRIPT FLUSH`). A script may call others whole, as functions: each named file's text becomes the body
+ * of `local function <name>(KEYS, ARGV)`, ahead of the script's own text, so no Lua is written twice.
  */
 export class LuaScript {
   readonly source: string;
   readonly sha: string;
 
-  constructor(readonly fileName: string) {
-    this.source = PRELUDE + readLuaFile(fileName);
+  constructor(
+    readonly fileName: string,
+    /** Other scripts this one calls, by the function name it calls them with. */
+    functions: Readonly<Record<string, string>> = {},
+  ) {
+    const called = Object.entries(functions).map(
+      ([name, file]) => `local function ${name}(KEYS, ARGV)\n${readLuaFile(file)}\nend\n`,
+    );
+    this.source = PRELUDE + called.join('') + readLuaFile(fileName);
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 

@@ -3,9 +3,21 @@ import type { LuaScript, RedisClient } from './lua-script.js';
 import { METADATA_FIELDS, parseMetadataFields, parseRecord, parseTombstone } from './parse-record.js';
 import { RedisUserIndexes } from './redis-user-indexes.js';
 import { ServerClock } from './server-clock.js';
-import { dataKeyOfField, fieldOfDataKey } from './record-fields.js';
-import { createArgs, forwardOf, REPLY, SCRIPTS } from './redis-scripts.js';
+import {
+  createArgs,
+  createSignedInArgs,
+  forwardOf,
+  notAHash,
+  REPLY,
+  retiredOf,
+  SCRIPTS,
+  updateArgs,
+  signedInCreationOf,
+  writtenTimesOf,
+  WRONG_TYPE,
+} from './redis-scripts.js';
 import { ReplicatedWrites } from './replica-ack.js';
+import { isClusterClient } from './redis-topology.js';
 import type {
   DeleteOwnedResult,
   EndResult,
@@ -15,6 +27,7 @@ import type {
   MetadataLookup,
   NewSessionRecord,
   RetireResult,
+  SignedInCreation,
   TombstoneTimes,
   TouchResult,
   UpdateResult,
@@ -23,18 +36,11 @@ import type {
 import { EXPIRED_GRACE, SessionStore, type IndexAddOptions } from './session-store.js';
 import { toStoreError, withTimeout } from './with-timeout.js';
 
-/** What `load` makes of a key that holds another type than a hash. */
-const WRONG_TYPE = Symbol('wrong type');
-
-function notAHash(error: unknown): typeof WRONG_TYPE {
-  if (error instanceof Error && error.message.startsWith('WRONGTYPE')) return WRONG_TYPE;
-  throw error;
-}
-
 /**
- * Sessions in Redis: one hash per session at `<keyPrefix>{<publicId>}`, each request's read in one
- * script call and each save in one more; one sorted set per user at `<keyPrefix>u:{<SHA-256 of the user
- * ID>}`. The braces make every key its own cluster hash tag, so each script touches one slot.
+ * Sessions in Redis: one hash per session at `<keyPrefix>{<publicId>}`, each request's read one plain
+ * `HGETALL` and each save one script call; one sorted set per user at `<keyPrefix>u:{<SHA-256 of the user
+ * ID>}`. The braces make every key its own cluster hash tag, so each script touches one slot (but
+ * create-signed-in-session.lua, which is not run on a cluster).
  */
 export class RedisSessionStore extends SessionStore {
   /** Every script is loaded into the server at bootstrap; see `connectAndPreload`. */
@@ -91,10 +97,10 @@ export class RedisSessionStore extends SessionStore {
     const key = this.keyOf(publicId);
     // The upper-case name skips ioredis' reply transformer, which would build an object: the flat list is
     // read in place. Any other type than a hash answers WRONGTYPE: not a session.
-    const [flat, now] = await Promise.all([
-      this.call(this.client.call('HGETALL', key).catch(notAHash)),
-      this.clock.now(),
-    ]);
+    const reading = this.call(this.client.call('HGETALL', key).catch(notAHash));
+    // The clock is measured at startup; only a read before that waits for it, alongside its HGETALL.
+    const known = this.clock.nowIfMeasured();
+    const [flat, now] = known === undefined ? await Promise.all([reading, this.clock.now()]) : [await reading, known];
     if (flat === WRONG_TYPE) return { missing: 'malformed' };
     if (!Array.isArray(flat) || flat.length === 0) return { missing: 'unknown' };
     const forward = parseTombstone(flat, now);
@@ -134,30 +140,31 @@ export class RedisSessionStore extends SessionStore {
       (client) => SCRIPTS.create.run(client, key, args),
       Array.isArray,
     );
-    if (!Array.isArray(reply)) return undefined;
-    const [now, createdAt, deadline, authenticatedAt] = reply as number[];
-    return {
-      now: now!,
-      createdAt: createdAt!,
-      lastSeenAt: now!,
-      deadline: deadline!,
-      authenticatedAt: authenticatedAt === -1 ? undefined : authenticatedAt,
-    };
+    return Array.isArray(reply) ? writtenTimesOf(reply) : undefined;
+  }
+
+  /**
+   * Runs create-signed-in-session.lua: the record and its index entry in one step and one round trip.
+   * A cluster keeps the two keys in different slots, so there the two scripts run one after the other.
+   */
+  override async createSignedIn(
+    publicId: string,
+    record: NewSessionRecord & { readonly userId: string },
+    index: Omit<IndexAddOptions, 'authenticatedAt'>,
+  ): Promise<SignedInCreation> {
+    if (isClusterClient(this.client)) return super.createSignedIn(publicId, record, index);
+    const key = this.keyOf(publicId);
+    const keys = [key, ...this.indexes.keysOf(record.userId)];
+    const args = createSignedInArgs(publicId, record, index, this.options);
+    const run = (client: RedisClient) => SCRIPTS.createSignedIn.run(client, keys, args);
+    return signedInCreationOf(await this.replicated.write(key, true, run, Array.isArray));
   }
 
   /** Runs update-session.lua: the changed fields, within `maxSessionBytes`, only while the record lives. */
   async update(publicId: string, changes: FieldChanges): Promise<UpdateResult> {
-    const { idleTimeout, anonymousIdleTimeout, maxSessionBytes } = this.options;
-    const args: (string | number)[] = [
-      idleTimeout,
-      anonymousIdleTimeout,
-      EXPIRED_GRACE,
-      maxSessionBytes,
-      changes.set.size,
-    ];
-    for (const [key, json] of changes.set) args.push(fieldOfDataKey(key), json);
-    for (const key of changes.remove) args.push(fieldOfDataKey(key));
-    const reply = await this.call(SCRIPTS.update.run(this.client, this.keyOf(publicId), args));
+    const reply = await this.call(
+      SCRIPTS.update.run(this.client, this.keyOf(publicId), updateArgs(changes, this.options)),
+    );
     if (!Array.isArray(reply)) return { written: false };
     if (reply[0] === REPLY.forward) return { written: false, forward: forwardOf(reply) };
     if (reply[0] === REPLY.tooLarge) return { written: false, tooLarge: reply[1] as number };
@@ -193,15 +200,7 @@ export class RedisSessionStore extends SessionStore {
     const args = [successor, times.forwardMs, times.holdMs, idleTimeout, anonymousIdleTimeout, successorUserId ?? ''];
     const run = (client: RedisClient) => SCRIPTS.retire.run(client, key, args);
     const reply = await this.replicated.write(key, true, run, (r) => Array.isArray(r) && r[0] === 1);
-    if (!Array.isArray(reply)) return { retired: false };
-    if (reply[0] === REPLY.forward) return { retired: false, movedTo: reply[1] as string };
-    const snapshot = (reply as unknown[]).slice(1) as string[];
-    const fields = new Map<string, string>();
-    for (let i = 0; i + 1 < snapshot.length; i += 2) {
-      const key = dataKeyOfField(snapshot[i]!);
-      if (key !== undefined) fields.set(key, snapshot[i + 1]!);
-    }
-    return { retired: true, fields, snapshot };
+    return retiredOf(reply);
   }
 
   /** Runs restore-session.lua: the retired record back, while its tombstone still names `successor`. */

@@ -1,5 +1,5 @@
 import type { RedisClient } from './lua-script.js';
-import { INDEX_REFUSED, REVOCATION_MARK_MS, SCRIPTS } from './redis-scripts.js';
+import { indexAddResultOf, REVOCATION_MARK_MS, SCRIPTS } from './redis-scripts.js';
 import type { IndexAddResult } from './session-record.js';
 import { userIndexIdOf, type IndexAddOptions } from './session-store.js';
 
@@ -21,16 +21,19 @@ export class RedisUserIndexes {
     return `${this.keyPrefix}u:{${userIndexIdOf(userId)}}`;
   }
 
-  /** The Redis key of a user's revocation mark: beside the index, in its slot (same hash tag). */
-  private revocationKeyOf(userId: string): string {
-    return `${this.keyPrefix}r:{${userIndexIdOf(userId)}}`;
+  /**
+   * The keys of a user's index and of its revocation mark, which sits beside it in the same slot (same
+   * hash tag), as index-add.lua and index-take.lua take them.
+   */
+  keysOf(userId: string): [index: string, mark: string] {
+    const id = userIndexIdOf(userId);
+    return [`${this.keyPrefix}u:{${id}}`, `${this.keyPrefix}r:{${id}}`];
   }
 
   /** Runs index-add.lua: adds the session under the per-user limit, swapping out the one it replaces. */
   async add(userId: string, publicId: string, deadline: number, options: IndexAddOptions): Promise<IndexAddResult> {
-    const keys = [this.keyOf(userId), this.revocationKeyOf(userId)];
-    const reply = (await this.call(
-      SCRIPTS.indexAdd.run(this.client, keys, [
+    const reply = await this.call(
+      SCRIPTS.indexAdd.run(this.client, this.keysOf(userId), [
         publicId,
         deadline,
         options.limit,
@@ -38,11 +41,8 @@ export class RedisUserIndexes {
         options.replaces ?? '',
         options.authenticatedAt,
       ]),
-    )) as [number, ...string[]];
-    const [added, ...members] = reply;
-    if (added === INDEX_REFUSED.replacedGone) return { added: false, refused: 'replaced-gone' };
-    if (added === INDEX_REFUSED.revoked) return { added: false, refused: 'revoked' };
-    return added === 1 ? { added: true, evicted: members } : { added: false, members };
+    );
+    return indexAddResultOf(reply);
   }
 
   async remove(userId: string, publicIds: readonly string[]): Promise<void> {
@@ -52,7 +52,7 @@ export class RedisUserIndexes {
 
   /** Runs index-take.lua: removes and returns every member but `keep`, in one step, leaving the mark. */
   async take(userId: string, keep?: string): Promise<string[]> {
-    const keys = [this.keyOf(userId), this.revocationKeyOf(userId)];
+    const keys = this.keysOf(userId);
     return (await this.call(SCRIPTS.indexTake.run(this.client, keys, [keep ?? '', REVOCATION_MARK_MS]))) as string[];
   }
 

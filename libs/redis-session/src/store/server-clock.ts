@@ -20,10 +20,19 @@ export class ServerClock {
 
   /** The server's time now, ms since the epoch. The first call waits for a measurement. */
   async now(): Promise<number> {
-    const age = Date.now() - this.syncedAt;
-    if (age === Number.POSITIVE_INFINITY) await this.sync();
-    else if (age > RESYNC_MS) void this.sync();
-    return Date.now() + this.offset;
+    return this.nowIfMeasured() ?? (await this.sync(), Date.now() + this.offset);
+  }
+
+  /**
+   * The server's time now, or `undefined` before the first measurement: a read needs no promise of its own
+   * once the clock is known, which is every read after startup (`warmUp` measures it).
+   */
+  nowIfMeasured(): number | undefined {
+    const now = Date.now();
+    const age = now - this.syncedAt;
+    if (age === Number.POSITIVE_INFINITY) return undefined;
+    if (age > RESYNC_MS) void this.sync();
+    return now + this.offset;
   }
 
   /** Measures the offset (once at a time). A failure keeps the last estimate: the next read retries. */

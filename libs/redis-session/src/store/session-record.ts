@@ -185,6 +185,15 @@ export interface UserSessionSummary {
  * `'reject'` (`members`: the current ones); or refused because the session was signed out meanwhile
  * (`refused`: the member it replaces is gone, or "sign out everywhere" ran after its login).
  */
+/**
+ * What `createSignedIn` did: nothing (`created: false`: a record exists under that ID, or the deadline
+ * passed), or wrote the record and asked the index (`indexed`); when the index refused the session, the
+ * record is gone again.
+ */
+export type SignedInCreation =
+  | { readonly created: false }
+  | { readonly created: true; readonly times: WrittenTimes; readonly indexed: IndexAddResult };
+
 export type IndexAddResult =
   | { readonly added: true; readonly evicted: readonly string[] }
   | { readonly added: false; readonly members: readonly string[]; readonly refused?: undefined }

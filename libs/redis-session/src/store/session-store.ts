@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { SessionLimitPolicy } from '../options/redis-session-options.interface.js';
 import type {
   DeleteOwnedResult,
@@ -9,6 +9,7 @@ import type {
   MetadataLookup,
   NewSessionRecord,
   RetireResult,
+  SignedInCreation,
   TombstoneTimes,
   TouchResult,
   UpdateResult,
@@ -25,7 +26,7 @@ export const EXPIRED_GRACE = 60_000;
  * against the record's user); the worst is that one prunes the other's members, which signs those out.
  */
 export function userIndexIdOf(userId: string): string {
-  return createHash('sha256').update(userId).digest().subarray(0, 16).toString('base64url');
+  return hash('sha256', userId, 'buffer').toString('base64url', 0, 16);
 }
 
 /** Options of `indexAdd`. */
@@ -73,6 +74,28 @@ export abstract class SessionStore {
 
   /** Writes a new record. Resolves `undefined`, writing nothing, when one already exists under that ID (S24). */
   abstract create(publicId: string, record: NewSessionRecord): Promise<WrittenTimes | undefined>;
+
+  /**
+   * Writes a signed-in session's new record and adds it to its user's index (a login, a regenerate): the
+   * record as `create` writes it, the entry as `indexAdd` adds it, with the record's deadline and login
+   * time. When the index refuses the session, the record is deleted again, so a signed-in record its
+   * index does not list is never left behind. Here the two steps run one after the other; a store that
+   * can take both in one step (the Redis store, on anything but a cluster) does.
+   */
+  async createSignedIn(
+    publicId: string,
+    record: NewSessionRecord & { readonly userId: string },
+    index: Omit<IndexAddOptions, 'authenticatedAt'>,
+  ): Promise<SignedInCreation> {
+    const times = await this.create(publicId, record);
+    if (times === undefined) return { created: false };
+    const indexed = await this.indexAdd(record.userId, publicId, times.deadline, {
+      ...index,
+      authenticatedAt: times.authenticatedAt ?? times.now,
+    });
+    if (!indexed.added) await this.delete(publicId);
+    return { created: true, times, indexed };
+  }
 
   /**
    * Applies a request's data changes and refreshes the idle timer, within `maxSessionBytes` for the stored

@@ -34,7 +34,7 @@ export class SessionRepository {
    * events. Costs two round trips whatever the number of other sessions in the store.
    */
   async listForUser(userId: string, options: { current?: string } = {}): Promise<UserSessionSummary[]> {
-    const live = await storeCall(() => liveSessionsOf(userId, this.store, this.options, this.clock(), this.events));
+    const live = await storeCall(liveSessionsOf(userId, this.store, this.options, this.clock(), this.events));
     return live
       .map(({ publicId, metadata }) => ({
         publicId,
@@ -49,7 +49,7 @@ export class SessionRepository {
 
   /** How many live sessions the user has. */
   async countForUser(userId: string): Promise<number> {
-    return (await storeCall(() => liveSessionsOf(userId, this.store, this.options, this.clock(), this.events))).length;
+    return (await storeCall(liveSessionsOf(userId, this.store, this.options, this.clock(), this.events))).length;
   }
 
   /**
@@ -58,7 +58,7 @@ export class SessionRepository {
    * `regenerate()` moved to a new ID moments ago is ended at its new ID.
    */
   revoke(userId: string, publicId: string): Promise<boolean> {
-    return storeCall(() => this.revokeOne(userId, publicId));
+    return storeCall(this.revokeOne(userId, publicId));
   }
 
   private async revokeOne(userId: string, publicId: string): Promise<boolean> {
@@ -76,7 +76,7 @@ export class SessionRepository {
    * same moment either finishes first (and its new session is ended here) or fails closed.
    */
   revokeAllForUser(userId: string, options: { except?: string } = {}): Promise<number> {
-    return storeCall(() => this.revokeAll(userId, options.except));
+    return storeCall(this.revokeAll(userId, options.except));
   }
 
   private async revokeAll(userId: string, except: string | undefined): Promise<number> {

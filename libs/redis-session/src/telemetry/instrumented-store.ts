@@ -24,6 +24,12 @@ const RECORDERS: Readonly<Record<StoreOperation, Recorder | undefined>> = {
       result !== undefined,
       span,
     ),
+  createSignedIn: (instruments, [, record], result, span) => {
+    const creation = result as Awaited<ReturnType<SessionStore['createSignedIn']>>;
+    const written = creation.created && creation.indexed.added;
+    instruments.recordSave('create', (record as Parameters<SessionStore['createSignedIn']>[1]).fields, written, span);
+    if (creation.created && span.isRecording()) span.setAttribute('session.added', creation.indexed.added);
+  },
   update: (instruments, [, changes], result, span) =>
     instruments.recordSave(
       'update',

@@ -16,6 +16,7 @@ export type StoreOperation =
   | 'load'
   | 'touch'
   | 'create'
+  | 'createSignedIn'
   | 'update'
   | 'delete'
   | 'end'
@@ -33,6 +34,7 @@ const SPAN_NAMES: Readonly<Record<StoreOperation, string>> = {
   load: 'session.load',
   touch: 'session.touch',
   create: 'session.create',
+  createSignedIn: 'session.create_signed_in',
   update: 'session.update',
   delete: 'session.delete',
   end: 'session.end',
