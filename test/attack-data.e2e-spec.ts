@@ -3,7 +3,8 @@
  * races, forwarded requests writing, and the memory store keeping the Redis semantics. Both adapters,
  * real redis-server (the memory-store runs start one too, unused).
  */
-import { setCookieOf, sessionCookieOf, type HttpClient, type Reply } from './support/robustness-http.js';
+import { sessionCookieOf, setCookieFor } from './support/cookies.js';
+import type { HttpClient, Reply } from './support/robustness-http.js';
 import type { RobustnessApp } from './support/robustness-app.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { Latches } from './support/robustness.controller.js';
@@ -158,7 +159,7 @@ for (const store of ['redis', 'memory'] as const) {
         paused.release();
         const refused = await a;
         expect(refused.status).toBe(409);
-        expect(setCookieOf(refused)).toBeUndefined();
+        expect(setCookieFor(refused)).toBeUndefined();
         // The browser keeps its old cookie: its cart must still be there.
         const seen = await limited.http.get('/rot/view', { cookie: deviceA });
         expect(seen.body).toMatchObject({ data: { cart: ['tea'] } });
@@ -200,7 +201,7 @@ for (const store of ['redis', 'memory'] as const) {
         const third = sessionCookieOf(await http.post('/regenerate', { cookie: second }));
         const late = await slow();
         expect(late.status).toBe(201);
-        expect(setCookieOf(late)).toBeUndefined();
+        expect(setCookieFor(late)).toBeUndefined();
         // README: requests with the old cookie "read and write the new session's data ... their writes are not lost".
         expect((await http.get('/rot/view', { cookie: third })).body).toMatchObject({ data: { late: 'kept?' } });
       });
@@ -211,7 +212,7 @@ for (const store of ['redis', 'memory'] as const) {
         for (const action of ['regenerate', 'login', 'logout', 'destroy']) {
           const reply = await http.post(`/atk/save-then/${action}`, { cookie: before, json: { userId: 'u7' } });
           expect(reply.status).toBe(409);
-          expect(setCookieOf(reply)).toBeUndefined();
+          expect(setCookieFor(reply)).toBeUndefined();
         }
         const mine = await http.get('/private', { cookie: after });
         expect(mine.status).toBe(200);
@@ -225,7 +226,7 @@ for (const store of ['redis', 'memory'] as const) {
         expect((await http.post('/set/csrf', { cookie: victim, json: { value: 'tok' } })).status).toBe(201);
         const late = await slow();
         expect(late.status).toBe(201);
-        expect(setCookieOf(late)).toBeUndefined();
+        expect(setCookieFor(late)).toBeUndefined();
         const seen = (await http.get('/rot/view', { cookie: victim })).body;
         expect(seen).toMatchObject({ userId: 'victim', data: { planted: 1, csrf: 'tok' } });
         expect(seen.data).not.toHaveProperty('evil');
@@ -236,7 +237,7 @@ for (const store of ['redis', 'memory'] as const) {
         const slow = await parked(http, 'ab', '/rot/slow/:latch/set/aliceSecret', alice, { value: 's3cret' });
         const bob = sessionCookieOf(await http.post('/login', { cookie: alice, json: { userId: 'bob' } }));
         const late = await slow();
-        expect(setCookieOf(late)).toBeUndefined();
+        expect(setCookieFor(late)).toBeUndefined();
         expect((await http.get('/rot/view', { cookie: bob })).body.data).not.toHaveProperty('aliceSecret');
         // And Alice's old cookie sees nothing of Bob.
         expect((await http.get('/rot/view', { cookie: alice })).body).toMatchObject({ userId: null, data: {} });
@@ -247,7 +248,7 @@ for (const store of ['redis', 'memory'] as const) {
         const victim = sessionCookieOf(await http.post('/login', { cookie: planted, json: { userId: 'victim' } }));
         const attacker = await http.post('/login', { cookie: planted, json: { userId: 'attacker' } });
         expect(attacker.status).toBe(409);
-        expect(setCookieOf(attacker)).toBeUndefined();
+        expect(setCookieFor(attacker)).toBeUndefined();
         expect((await http.get('/private', { cookie: victim })).body.userId).toBe('victim');
       });
     });

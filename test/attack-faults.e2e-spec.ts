@@ -5,7 +5,8 @@
  */
 import { Injectable } from '@nestjs/common';
 import { SessionEvents } from 'nest-redis-session';
-import { setCookieOf, sessionCookieOf, type HttpClient } from './support/robustness-http.js';
+import { sessionCookieOf, setCookieFor } from './support/cookies.js';
+import type { HttpClient } from './support/robustness-http.js';
 import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
@@ -171,11 +172,11 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
       const write = await app.http.post('/set/note', { cookie, json: { value: 'from the old cookie' } });
       paused.release();
       const reply = await pending;
-      const fresh = setCookieOf(reply) === undefined ? undefined : sessionCookieOf(reply);
+      const fresh = setCookieFor(reply) === undefined ? undefined : sessionCookieOf(reply);
       const record = await app.inspector.hgetall(`sess:{${newId}}`);
       expect({
         write: write.status,
-        writeSetsCookie: setCookieOf(write) !== undefined,
+        writeSetsCookie: setCookieFor(write) !== undefined,
         newRecordOwner: record['#u'] ?? null,
         freshSignedIn: fresh === undefined ? null : (await app.http.get('/private', { cookie: fresh })).status,
       }).toEqual({ write: 201, writeSetsCookie: false, newRecordOwner: 'u5', freshSignedIn: 200 });
@@ -210,7 +211,7 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
       const reply = await pending;
       process.kill(app.redis.pid, 'SIGCONT');
       expect(reply.status).toBe(503);
-      expect(setCookieOf(reply)).toBeUndefined();
+      expect(setCookieFor(reply)).toBeUndefined();
       await new Promise((resolve) => setTimeout(resolve, 100));
       await app.http.post('/rot/revoke-all/u6');
       expect((await app.http.get('/private', { cookie })).status).toBe(401);

@@ -3,7 +3,8 @@
  * absolute deadline (S21), and maxSessionsPerUser 'evict-oldest' at each rotation step. Both adapters,
  * real redis-server.
  */
-import { setCookieOf, sessionCookieOf, type HttpClient } from './support/robustness-http.js';
+import { sessionCookieOf, setCookieFor } from './support/cookies.js';
+import type { HttpClient } from './support/robustness-http.js';
 import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
@@ -48,7 +49,7 @@ describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (
 
       expect((await http.get('/key/oauthState', { cookie: victimCookie })).body).toEqual({ value: 'victim-state' });
       const seen = await http.get('/rot/view', { cookie: planted });
-      expect(setCookieOf(seen)).toBeUndefined();
+      expect(setCookieFor(seen)).toBeUndefined();
       expect(seen.body.data).not.toHaveProperty('oauthState');
     });
 
@@ -123,7 +124,7 @@ describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (
         const second = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u2' } }));
         paused.release();
         const reply = await regenerating;
-        const regenerated = setCookieOf(reply) === undefined ? undefined : sessionCookieOf(reply);
+        const regenerated = setCookieFor(reply) === undefined ? undefined : sessionCookieOf(reply);
 
         expect((await app.http.get('/private', { cookie: second })).status).toBe(200);
         if (regenerated !== undefined)

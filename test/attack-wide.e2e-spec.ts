@@ -2,7 +2,7 @@
  * Attack probe: a session with tens of thousands of keys through login, regenerate, a concurrent save and
  * a size-limit check (Lua slices, unpack limits, argument arrays). Both adapters, real redis-server.
  */
-import { sessionCookieOf } from './support/robustness-http.js';
+import { sessionCookieOf } from './support/cookies.js';
 import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';

@@ -7,6 +7,7 @@ import { FixtureController } from './support/fixture.controller.js';
 import { RedisCluster } from './support/redis-cluster.js';
 import { onNode } from './support/redis-node.js';
 import { describeSessionCore, publicIdOfCookie, sessionKeyOfCookie } from './support/replicated-core.js';
+import { waitFor } from './support/timing.js';
 import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
@@ -229,13 +230,10 @@ async function existsOnReplica(port: number, key: string): Promise<number> {
 
 /** Waits until the running nodes report `cluster_state:fail`. */
 async function waitForClusterDown(target: RedisCluster): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
+  await waitFor('the cluster to report cluster_state:fail', async () => {
     const states = await Promise.all(
       target.running.map((s) => onNode(s.port, async (c) => await c.cluster('INFO')).catch(() => '')),
     );
-    if (states.every((info) => info.includes('cluster_state:fail'))) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the cluster never reported cluster_state:fail');
+    return states.every((info) => info.includes('cluster_state:fail'));
+  });
 }

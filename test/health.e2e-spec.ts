@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { RedisSessionStore } from './support/internals.js';
 import { RedisServer } from './support/redis-server.js';
 import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
-import { timed, waitUntil } from './support/timing.js';
+import { timed, waitFor } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -108,7 +108,7 @@ describe.each(ADAPTERS)('RedisSessionHealthIndicator on %s', (adapter) => {
     } finally {
       process.kill(redis.pid, 'SIGCONT');
     }
-    await waitUntil(async () => (await request(server).get('/health')).status === 200);
+    await waitFor('the health check to be up again', async () => (await request(server).get('/health')).status === 200);
   });
 
   it('is down at once when Redis is stopped, and up again (scripts reloaded) after it restarts', async () => {
@@ -131,7 +131,7 @@ describe.each(ADAPTERS)('RedisSessionHealthIndicator on %s', (adapter) => {
     }
     // A restarted server without persistence has no scripts: the first check that reaches it loads them.
     let body: { info?: { sessions?: { scripts?: string } } } = {};
-    await waitUntil(async () => {
+    await waitFor('the health check to be up again', async () => {
       const response = await request(server).get('/health');
       body = response.body as typeof body;
       return response.status === 200;

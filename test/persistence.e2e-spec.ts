@@ -1,7 +1,7 @@
-import { sessionCookieOf } from './support/robustness-http.js';
+import { sessionCookieOf } from './support/cookies.js';
 import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import { waitUntil } from './support/robustness-redis.js';
 import { ADAPTERS } from './support/test-app.js';
+import { waitFor } from './support/timing.js';
 
 /**
  * What the README's persistence advice rests on: a logout is a deletion in Redis, so a crash that loses the
@@ -29,7 +29,7 @@ describe.each(ADAPTERS)('Redis persistence on %s', (adapter) => {
     await redis.stop();
     await redis.restart();
     // A request without a cookie sends Redis nothing: wait until one with a cookie gets an answer.
-    await waitUntil(async () => (await http.get('/private', { cookie })).status !== 503);
+    await waitFor('Redis to answer again', async () => (await http.get('/private', { cookie })).status !== 503);
 
     const resurrected = await http.get('/private', { cookie });
     expect(resurrected.status).toBe(200);

@@ -1,10 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RedisSessionModule, SessionStoreError } from 'nest-redis-session';
+import { sessionCookieOf } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
 import { RotationController } from './support/rotation.controller.js';
 import { RedisServer } from './support/redis-server.js';
-import { HttpClient, listen, sessionCookieOf } from './support/robustness-http.js';
+import { HttpClient, listen } from './support/robustness-http.js';
 import { ADAPTERS, createTestApp, startupError, TEST_SECRET } from './support/test-app.js';
 
 /**

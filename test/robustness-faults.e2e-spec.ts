@@ -2,16 +2,11 @@ import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisServer } from './support/redis-server.js';
 import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import {
-  clearsCookie,
-  type HttpClient,
-  sessionCookieOf,
-  setCookieOf,
-  setCookiesOf,
-  type Reply,
-} from './support/robustness-http.js';
+import { clearsCookie, sessionCookieOf, setCookieFor, setCookies } from './support/cookies.js';
+import { type HttpClient, type Reply } from './support/robustness-http.js';
 import { SessionModel } from './support/robustness-model.js';
-import { allKeys, keysWithoutTtl, liveRecords, waitUntil } from './support/robustness-redis.js';
+import { allKeys, keysWithoutTtl, liveRecords } from './support/robustness-redis.js';
+import { waitFor } from './support/timing.js';
 import { ADAPTERS } from './support/test-app.js';
 
 const COMMAND_TIMEOUT = 300;
@@ -26,7 +21,7 @@ function faultProblems(reply: Reply, label: string): string[] {
   const problems: string[] = [];
   if (!CLEAN.has(reply.status)) problems.push(`${label}: status ${reply.status} ${reply.text.slice(0, 120)}`);
   if (reply.ms >= BOUND) problems.push(`${label}: took ${Math.round(reply.ms)} ms`);
-  if (reply.status === 503 && setCookiesOf(reply).length > 0) problems.push(`${label}: 503 with Set-Cookie`);
+  if (reply.status === 503 && setCookies(reply).length > 0) problems.push(`${label}: 503 with Set-Cookie`);
   if (clearsCookie(reply)) problems.push(`${label}: cleared the cookie`);
   return problems;
 }
@@ -63,7 +58,10 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
     await inspector.config('SET', 'maxmemory', '0');
     await inspector.flushall();
     // The app's connection may still be coming back from the previous test's fault.
-    await waitUntil(async () => (await http.post('/login', { json: { userId: 'probe' } })).status === 201);
+    await waitFor(
+      'the app to sign a user in again',
+      async () => (await http.post('/login', { json: { userId: 'probe' } })).status === 201,
+    );
     await inspector.flushall();
   });
 
@@ -81,6 +79,11 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
       cookie ??= sessionCookieOf(reply);
     }
     return cookie!;
+  }
+
+  /** Waits until the app serves `cookie`'s session again: the store is back after a fault. */
+  async function servedAgain(cookie: string, path = '/private'): Promise<void> {
+    await waitFor('the session to be served again', async () => (await http.get(path, { cookie })).status === 200);
   }
 
   interface SessionView {
@@ -150,7 +153,9 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
       restartedAt = performance.now();
       phase = 'after';
     }
-    await waitUntil(() => clients.every((c) => c.recoveredAfter !== undefined), 10_000, 'every client recovered');
+    await waitFor('every client recovered', () => clients.every((c) => c.recoveredAfter !== undefined), {
+      timeoutMs: 10_000,
+    });
     await sleep(200);
     running = false;
     await Promise.all(loops);
@@ -196,7 +201,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
     expect(replies.flatMap((r, i) => faultProblems(r, `request ${i}`))).toEqual([]);
 
     // Once Redis answers again, each request gets its own reply: no timed-out reply is handed to a later command.
-    await waitUntil(async () => (await http.get('/private', { cookie: a })).status === 200);
+    await servedAgain(a);
     const bAfter = await sessionOf(b);
     expect(bAfter).toMatchObject({ isAuthenticated: false, data: { mine: 'b' } });
     const aAfter = await sessionOf(a);
@@ -228,7 +233,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
     expect(replies.flatMap((r, i) => faultProblems(r, `write ${i}`))).toEqual([]);
     expect(replies.some((r) => r.status === 503)).toBe(true);
 
-    await waitUntil(async () => (await http.get('/private', { cookie: sessions[0] })).status === 200);
+    await servedAgain(sessions[0]!);
     for (const [i, cookie] of sessions.entries()) {
       const session = await sessionOf(cookie);
       expect(session.userId).toBe(`paused-${i}`);
@@ -254,7 +259,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
       const fresh = await http.post('/login', { json: { userId: 'oom-fresh' } });
       for (const reply of [upgrade, fresh]) {
         expect(reply.status).toBe(503);
-        expect(setCookiesOf(reply)).toEqual([]);
+        expect(setCookies(reply)).toEqual([]);
       }
       // Nothing was written: the same keys, none of them for the users who tried to sign in.
       expect((await allKeys(inspector)).sort()).toEqual(keysBefore);
@@ -299,7 +304,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
 
     await redis.stop();
     await redis.restart();
-    await waitUntil(async () => (await http.get('/r/session', { cookie: sessions[0]!.cookie })).status === 200);
+    await servedAgain(sessions[0]!.cookie, '/r/session');
     await expectAll();
 
     for (const { cookie } of sessions) {
@@ -308,7 +313,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
     process.kill(redis.pid, 'SIGKILL');
     await redis.stop();
     await redis.restart();
-    await waitUntil(async () => (await http.get('/r/session', { cookie: sessions[0]!.cookie })).status === 200);
+    await servedAgain(sessions[0]!.cookie, '/r/session');
     await expectAll({ acked: 'just before the crash' });
   });
 
@@ -323,10 +328,14 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
       // Full syncs start at once rather than after the default 5 s wait for more replicas.
       for (const client of [inspector, otherClient]) await client.config('SET', 'repl-diskless-sync-delay', '0');
       await otherClient.call('REPLICAOF', '127.0.0.1', String(redis.port));
-      await waitUntil(async () => /master_link_status:up/.test(await otherClient.info('replication')));
+      await waitFor('the replica link to be up', async () =>
+        /master_link_status:up/.test(await otherClient.info('replication')),
+      );
       await otherClient.call('REPLICAOF', 'NO', 'ONE');
       await inspector.call('REPLICAOF', '127.0.0.1', String(other.port));
-      await waitUntil(async () => /master_link_status:up/.test(await inspector.info('replication')));
+      await waitFor('the replica link to be up', async () =>
+        /master_link_status:up/.test(await inspector.info('replication')),
+      );
 
       const read = await http.get('/private', { cookie: signedIn });
       expect(read.status).toBe(200);
@@ -344,7 +353,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
       await other.destroy();
     }
     // A client may reconnect after READONLY errors: the first requests after the promotion can still be 503s.
-    await waitUntil(async () => (await http.get('/private', { cookie: signedIn })).status === 200);
+    await servedAgain(signedIn);
     expect((await http.get('/private', { cookie: signedIn })).body.data).toEqual({ k: 'before' });
     // The login tried while Redis was read-only did not happen, and the anonymous session is as it was.
     expect((await http.get('/private', { cookie: anonymous })).status).toBe(401);
@@ -376,7 +385,9 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
       // Kill only once saves go through again: every kill lands among saves in flight, and the
       // reconnect back-off never grows past a few hundred milliseconds.
       const acknowledged = statuses.get(201) ?? 0;
-      await waitUntil(() => (statuses.get(201) ?? 0) >= acknowledged + 5, 10_000, 'saves going through again');
+      await waitFor('saves going through again', () => (statuses.get(201) ?? 0) >= acknowledged + 5, {
+        timeoutMs: 10_000,
+      });
       kills += Number(await inspector.call('CLIENT', 'KILL', 'TYPE', 'normal'));
     }
     await sleep(100);
@@ -387,13 +398,13 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
     expect(kills).toBeGreaterThan(0);
     expect(statuses.get(201)).toBeGreaterThan(0);
     expect(statuses.get(503)).toBeGreaterThan(0);
-    await waitUntil(async () => (await http.get('/private', { cookie: clients[0]!.cookie })).status === 200);
+    await servedAgain(clients[0]!.cookie);
     for (const client of clients) {
       const session = await sessionOf(client.cookie);
       expect(session.userId).toBe(`reset-${client.i}`);
       expect(client.model.check(session.data as Record<string, unknown>)).toEqual([]);
     }
     expect(await keysWithoutTtl(inspector)).toEqual([]);
-    expect(setCookieOf(await http.get('/private', { cookie: clients[0]!.cookie }))).toBeUndefined();
+    expect(setCookieFor(await http.get('/private', { cookie: clients[0]!.cookie }))).toBeUndefined();
   });
 });

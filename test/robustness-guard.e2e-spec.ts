@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { RedisServer } from './support/redis-server.js';
 import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import { type HttpClient, sessionCookieOf, setCookiesOf, type Reply } from './support/robustness-http.js';
+import { sessionCookieOf, setCookies } from './support/cookies.js';
+import { type HttpClient, type Reply } from './support/robustness-http.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { RobustnessController } from './support/robustness.controller.js';
 import { CookieSignerForTests } from './support/signer.js';
@@ -60,7 +61,7 @@ describe.each(ADAPTERS)('robustness: guard, anonymous traffic and eviction on %s
       );
       for (const reply of replies) {
         statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
-        if (setCookiesOf(reply).length > 0) withCookie++;
+        if (setCookies(reply).length > 0) withCookie++;
       }
     }
     // 503 only if the loaded machine made a load miss commandTimeout: allowed, it writes nothing either.

@@ -8,15 +8,10 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { FixtureController } from './support/fixture.controller.js';
 import { freePort, RedisServer } from './support/redis-server.js';
-import {
-  clearsCookie,
-  HttpClient,
-  listen,
-  sessionCookieOf,
-  setCookieOf,
-  type Reply,
-} from './support/robustness-http.js';
-import { hasOpenssl, makeTlsFiles, MonitorCapture, waitUntil, type TlsFiles } from './support/robustness-redis.js';
+import { clearsCookie, sessionCookieOf, setCookieFor } from './support/cookies.js';
+import { HttpClient, listen, type Reply } from './support/robustness-http.js';
+import { hasOpenssl, makeTlsFiles, MonitorCapture, type TlsFiles } from './support/robustness-redis.js';
+import { waitFor } from './support/timing.js';
 import { RobustnessController } from './support/robustness.controller.js';
 import { ADAPTERS, adapterOf, startupError, TEST_SECRET, type AdapterName } from './support/test-app.js';
 
@@ -215,12 +210,15 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
           await redis.restart();
         }
         monitors.push(await MonitorCapture.start(redis.client()));
-        await waitUntil(async () => (await http.get('/private', { cookie: beforeOutage })).status === 200);
+        await waitFor(
+          'the session to be served again',
+          async () => (await http.get('/private', { cookie: beforeOutage })).status === 200,
+        );
         expect((await send('POST', '/set/after', beforeOutage, { value: 'outage' })).status).toBe(201);
         await snapshotKeys();
 
         const cookies = replies.flatMap((r) => {
-          const header = setCookieOf(r);
+          const header = setCookieFor(r);
           return header === undefined || clearsCookie(r) ? [] : [header.split(';')[0]!.slice('sid='.length)];
         });
         expect(cookies.length).toBeGreaterThanOrEqual(4);
@@ -228,7 +226,7 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
 
         // S15: every response that set or cleared the cookie said no-store.
         for (const reply of replies) {
-          if (setCookieOf(reply) !== undefined) expect(reply.headers['cache-control']).toBe('no-store');
+          if (setCookieFor(reply) !== undefined) expect(reply.headers['cache-control']).toBe('no-store');
         }
         // The logger really captured debug output and the outage, so an empty search means something.
         expect(logger.lines.some((l) => l.startsWith('debug') && /ended \(logout\)/.test(l))).toBe(true);

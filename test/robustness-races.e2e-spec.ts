@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import { RedisSessionModule } from 'nest-redis-session';
 import { FixtureController } from './support/fixture.controller.js';
 import { RedisServer } from './support/redis-server.js';
-import { clearsCookie, HttpClient, listen, sessionCookieOf, setCookiesOf } from './support/robustness-http.js';
+import { clearsCookie, sessionCookieOf, setCookies } from './support/cookies.js';
+import { HttpClient, listen } from './support/robustness-http.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { Latches, RobustnessController } from './support/robustness.controller.js';
 import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
@@ -85,7 +86,7 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
         Array.from({ length: 100 }, (_, i) => http.post(`/set/c${i}`, { cookie, json: { value: round * 1_000 + i } })),
       );
       expect(replies.map((r) => r.status)).toEqual(Array.from({ length: 100 }, () => 201));
-      expect(replies.flatMap(setCookiesOf)).toEqual([]);
+      expect(replies.flatMap(setCookies)).toEqual([]);
       const read = await http.get('/r/session', { cookie });
       const expected: Record<string, number> = { seed: round };
       for (let i = 0; i < 100; i++) expected[`c${i}`] = round * 1_000 + i;
@@ -136,7 +137,7 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
         for (const reply of replies) {
           expect(reply.status).toBe(201);
           // The parked requests neither set a new cookie nor cleared the one the browser now holds.
-          expect(setCookiesOf(reply)).toEqual([]);
+          expect(setCookies(reply)).toEqual([]);
         }
       },
     };
@@ -236,7 +237,7 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
       );
       expect(doubled.map((reply) => reply.status).sort()).toEqual([201, 409]);
       const third = sessionCookieOf(doubled.find((reply) => reply.status === 201)!);
-      expect(setCookiesOf(doubled.find((reply) => reply.status === 409)!)).toEqual([]);
+      expect(setCookies(doubled.find((reply) => reply.status === 409)!)).toEqual([]);
       expect(new Set([first, second, third, anonymous]).size).toBe(4);
       for (const cookie of [first, second, third]) {
         const me = await http.get('/private', { cookie });

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import { SessionStoreError } from 'nest-redis-session';
 import type { RedisServer } from './support/redis-server.js';
 import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import { type HttpClient, sessionCookieOf } from './support/robustness-http.js';
+import { sessionCookieOf } from './support/cookies.js';
+import { type HttpClient } from './support/robustness-http.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { ADAPTERS, startupError, TEST_SECRET } from './support/test-app.js';
 

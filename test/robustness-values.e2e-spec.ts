@@ -5,7 +5,8 @@ import { RedisSessionModule } from 'nest-redis-session';
 import { FixtureController } from './support/fixture.controller.js';
 import type { RedisServer } from './support/redis-server.js';
 import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import { HttpClient, listen, sessionCookieOf, setCookiesOf } from './support/robustness-http.js';
+import { sessionCookieOf, setCookies } from './support/cookies.js';
+import { HttpClient, listen } from './support/robustness-http.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { ErrorNameFilter, hostileValue, RobustnessController } from './support/robustness.controller.js';
 import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
@@ -80,13 +81,13 @@ describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (ada
       expect(reply.status).toBe(status);
       expect(reply.body.name).toBe(name);
       if (status === 500) expect(reply.body.message).toMatch(/^Session data key "v" cannot be saved: /);
-      expect(setCookiesOf(reply)).toEqual([]);
+      expect(setCookies(reply)).toEqual([]);
       expect(await inspector.hgetall(key!)).toEqual(before);
       expect(await dataOf(cookie)).toEqual({ kept: 'original' });
 
       const fresh = await http.post(`/r/value/${kind}`);
       expect(fresh.status).toBe(status);
-      expect(setCookiesOf(fresh)).toEqual([]);
+      expect(setCookies(fresh)).toEqual([]);
       expect(await inspector.keys('*')).toEqual([key]);
     });
 

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { SessionEvents } from 'nest-redis-session';
 import { map } from 'rxjs';
 import { CapturingLogger } from './support/capturing-logger.js';
-import { setCookieOf, sessionCookieOf, type HttpClient, type Reply } from './support/robustness-http.js';
+import { sessionCookieOf, setCookieFor } from './support/cookies.js';
+import { type HttpClient, type Reply } from './support/robustness-http.js';
 import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { Latches } from './support/robustness.controller.js';
@@ -126,7 +127,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       const reply = await pending();
 
       expect(reply.status).toBe(401);
-      expect(setCookieOf(reply)).toBeUndefined();
+      expect(setCookieFor(reply)).toBeUndefined();
       expect(await liveRecords(app.inspector)).toEqual([]);
       // An eviction leaves its member behind (pruned on the next read); nothing new is indexed.
       expect(await indexMembers(app)).toEqual(indexedBefore);
@@ -139,7 +140,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       expect((await http.post('/rot/revoke-all/u1')).body).toEqual({ revoked: 1 });
       const reply = await pending();
       expect(reply.status).toBe(401);
-      expect(setCookieOf(reply)).toBeUndefined();
+      expect(setCookieFor(reply)).toBeUndefined();
       expect(await liveRecords(app.inspector)).toEqual([]);
     });
 
@@ -150,7 +151,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       const reply = await pending();
 
       expect(reply.status).toBe(401);
-      expect(setCookieOf(reply)).toBeUndefined();
+      expect(setCookieFor(reply)).toBeUndefined();
       expect(await liveRecords(app.inspector)).toEqual([]);
       expect(await indexMembers(app)).toEqual([]);
       expect((await http.get('/rot/devices/u1')).body).toEqual({ publicIds: [] });
@@ -162,7 +163,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       for (const key of await liveRecords(app.inspector)) await app.inspector.del(key);
       const reply = await pending();
       expect(reply.status).toBe(401);
-      expect(setCookieOf(reply)).toBeUndefined();
+      expect(setCookieFor(reply)).toBeUndefined();
       expect(await liveRecords(app.inspector)).toEqual([]);
     });
   });
@@ -176,13 +177,13 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       const seen = await view(planted);
       expect(seen.status).toBe(200);
       expect(seen.body).toMatchObject({ isNew: true, isAuthenticated: false, userId: null, data: {} });
-      expect(setCookieOf(seen)).toBeUndefined();
+      expect(setCookieFor(seen)).toBeUndefined();
 
       const replaced = await http.post('/rot/replace', { cookie: planted, json: { value: { evil: 1 } } });
       const added = await http.post('/set/address', { cookie: planted, json: { value: 'attacker street' } });
       for (const reply of [replaced, added]) {
         expect(reply.status).toBe(201);
-        expect(setCookieOf(reply)).toBeUndefined();
+        expect(setCookieFor(reply)).toBeUndefined();
       }
       expect((await http.get('/private', { cookie: planted })).status).toBe(401);
 
@@ -198,7 +199,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       const late = await pending();
 
       expect(late.status).toBe(201);
-      expect(setCookieOf(late)).toBeUndefined();
+      expect(setCookieFor(late)).toBeUndefined();
       const bobs = await view(bob);
       expect(bobs.body).toMatchObject({ userId: 'bob', data: { greeting: 'hi' } });
       expect(bobs.body.data).not.toHaveProperty('aliceNote');
@@ -230,7 +231,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
 
         const stolen = await http.post(path, { cookie: before, json });
         expect(stolen.status).toBe(409);
-        expect(setCookieOf(stolen)).toBeUndefined();
+        expect(setCookieFor(stolen)).toBeUndefined();
 
         const mine = await http.get('/private', { cookie: after });
         expect(mine.status).toBe(200);
@@ -243,7 +244,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       const fresh = await login('victim', shared);
       const thief = await http.post('/regenerate', { cookie: shared });
       expect(thief.status).toBe(409);
-      expect(setCookieOf(thief)).toBeUndefined();
+      expect(setCookieFor(thief)).toBeUndefined();
       expect((await http.get('/private', { cookie: fresh })).status).toBe(200);
     });
 
@@ -253,7 +254,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       const after = sessionCookieOf(await http.post('/regenerate', { cookie: before }));
       const late = await pending();
       expect(late.status).toBe(409);
-      expect(setCookieOf(late)).toBeUndefined();
+      expect(setCookieFor(late)).toBeUndefined();
       expect((await http.get('/private', { cookie: after })).body.userId).toBe('owner');
     });
 
@@ -304,7 +305,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
 
       expect(a.status).toBe(201);
       expect(b.status).toBe(409);
-      expect(setCookieOf(b)).toBeUndefined();
+      expect(setCookieFor(b)).toBeUndefined();
       expect((await view(sessionCookieOf(a))).body).toMatchObject({ userId: 'u5', data: { cart: ['tea'] } });
     });
 
@@ -317,7 +318,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
         ]);
         for (const reply of replies) {
           expect([201, 409]).toContain(reply.status);
-          if (setCookieOf(reply) === undefined) continue;
+          if (setCookieFor(reply) === undefined) continue;
           expect((await view(sessionCookieOf(reply))).body).toMatchObject({ userId: 'u5', data: { cart: [round] } });
         }
         expect(replies.some((reply) => reply.status === 201)).toBe(true);
@@ -372,11 +373,11 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
 
       const write = await full.http.post('/set/more', { cookie, json: { value: 'x'.repeat(100) } });
       expect(write.status).toBe(503);
-      expect(setCookieOf(write)).toBeUndefined();
+      expect(setCookieFor(write)).toBeUndefined();
 
       const logout = await full.http.post('/logout', { cookie });
       expect(logout.status).toBe(201);
-      expect(setCookieOf(logout)).toMatch(/Max-Age=0/i);
+      expect(setCookieFor(logout)).toMatch(/Max-Age=0/i);
       expect(await liveRecords(full.inspector)).toEqual([]);
 
       await full.inspector.config('SET', 'maxmemory', '0');
@@ -424,7 +425,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       for (const path of ['/rot/destroy', '/logout']) {
         const reply = await http.post(path, { cookie: `${mine}; ${tossed}` });
         expect(reply.status).toBe(201);
-        expect(setCookieOf(reply)).toBeUndefined();
+        expect(setCookieFor(reply)).toBeUndefined();
       }
       expect(await liveRecords(app.inspector)).toHaveLength(2);
     });

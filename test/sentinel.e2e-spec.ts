@@ -4,10 +4,11 @@ import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
-import { infoField, onNode, waitFor } from './support/redis-node.js';
+import { infoField, onNode } from './support/redis-node.js';
 import { RedisSentinelGroup } from './support/redis-sentinel.js';
 import { RedisServer } from './support/redis-server.js';
 import { describeSessionCore, publicIdOfCookie, sessionKeyOfCookie } from './support/replicated-core.js';
+import { waitFor } from './support/timing.js';
 import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];

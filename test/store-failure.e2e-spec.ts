@@ -5,7 +5,7 @@ import { cookieFrom, setCookieFor } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
 import { RedisServer } from './support/redis-server.js';
 import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
-import { timed, waitUntil } from './support/timing.js';
+import { timed, waitFor } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -36,6 +36,14 @@ describe.each(ADAPTERS)('store failures on %s', (adapter) => {
     await redis?.destroy();
   });
 
+  /** Waits until the app serves the session again: the store is back after a fault. */
+  async function servedAgain(): Promise<void> {
+    await waitFor(
+      'the session to be served again',
+      async () => (await request(server).get('/private').set('Cookie', cookie)).status === 200,
+    );
+  }
+
   beforeEach(async () => {
     cookie = cookieFrom(await request(server).post('/login').send({ userId: 'u-failure' }).expect(201));
   });
@@ -60,7 +68,7 @@ describe.each(ADAPTERS)('store failures on %s', (adapter) => {
     } finally {
       await redis.restart();
     }
-    await waitUntil(async () => (await request(server).get('/private').set('Cookie', cookie)).status === 200);
+    await servedAgain();
     const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
     expect(me.body.userId).toBe('u-failure');
   });
@@ -80,7 +88,7 @@ describe.each(ADAPTERS)('store failures on %s', (adapter) => {
     } finally {
       process.kill(redis.pid, 'SIGCONT');
     }
-    await waitUntil(async () => (await request(server).get('/private').set('Cookie', cookie)).status === 200);
+    await servedAgain();
   });
 
   it('a 503 body says the store is unavailable and never contains the session ID', async () => {
@@ -92,6 +100,6 @@ describe.each(ADAPTERS)('store failures on %s', (adapter) => {
     } finally {
       await redis.restart();
     }
-    await waitUntil(async () => (await request(server).get('/private').set('Cookie', cookie)).status === 200);
+    await servedAgain();
   });
 });

@@ -2,7 +2,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import { assertRedisInstalled, freePort, RedisServer } from './redis-server.js';
-import { infoField, onNode, waitFor, type NodeAddress } from './redis-node.js';
+import { infoField, onNode, type NodeAddress } from './redis-node.js';
+import { waitFor } from './timing.js';
 
 const run = promisify(execFile);
 
@@ -196,7 +197,7 @@ export class RedisCluster {
         }
         return signatures.size === 1;
       },
-      timeoutMs,
+      { timeoutMs },
     );
   }
 

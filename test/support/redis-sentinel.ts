@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { assertRedisInstalled, freePort, RedisServer, startUnderShell, stopUnderShell } from './redis-server.js';
-import { infoField, onNode, waitFor, type NodeAddress } from './redis-node.js';
+import { infoField, onNode, type NodeAddress } from './redis-node.js';
+import { waitFor } from './timing.js';
 
 /** What a test Sentinel group is made of. */
 export interface RedisSentinelOptions {
@@ -197,7 +198,7 @@ export class RedisSentinelGroup {
           );
           return links.filter(Boolean).length >= replicas;
         },
-        timeoutMs,
+        { timeoutMs },
       ),
     );
   }
@@ -221,7 +222,7 @@ export class RedisSentinelGroup {
           const role = await onNode(ports[0]!, async (c) => infoField(await c.info('replication'), 'role'));
           return role === 'master';
         },
-        timeoutMs,
+        { timeoutMs },
       ),
     );
     return this.primary();

@@ -3,25 +3,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-
-/** Polls `check` until it holds; throws after `timeoutMs`. */
-export async function waitUntil(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not yet: the store may still be reconnecting.
-    }
-    await sleep(25);
-  }
-  throw new Error(`${what} not met within ${timeoutMs} ms`);
-}
 
 /**
  * Every line `MONITOR` reports, commands run inside Lua scripts included, as plain text: what an
