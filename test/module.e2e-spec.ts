@@ -31,6 +31,7 @@ import request from 'supertest';
 import { CommandRecorder } from './support/command-recorder.js';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
+import { useRedisServer } from './support/redis-fixture.js';
 import { RedisServer } from './support/redis-server.js';
 import { ADAPTERS, createTestApp, startupError, TEST_SECRET } from './support/test-app.js';
 
@@ -109,15 +110,10 @@ class OptionsFromClass implements RedisSessionOptionsFactory {
 class ConfigModule {}
 
 describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
-  let redis: RedisServer;
+  const redis = useRedisServer({ flushBeforeEach: false });
 
-  beforeAll(async () => {
-    redis = await RedisServer.start();
+  beforeAll(() => {
     OptionsFromClass.url = redis.url;
-  });
-
-  afterAll(async () => {
-    await redis?.destroy();
   });
 
   it('forRootAsync with useFactory and inject works, and SessionModule is the same module', async () => {
@@ -236,7 +232,6 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
   });
 
   it('@Session() binds the interceptor itself: no global one by default, and routes without a session run none', async () => {
-    const inspector = redis.client();
     const app = await createTestApp(adapter, {
       imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
       controllers: [FixtureController, StampController],
@@ -247,13 +242,12 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
       const read = await request(serverOf(app)).get('/key/theme').set('Cookie', cookie).expect(200);
       expect(read.body.value).toBe('dark');
       // A guard that writes to the session on a route without @Session(): nothing saves it.
-      const keysBefore = await inspector.dbsize();
+      const keysBefore = await redis.inspector.dbsize();
       const stamped = await request(serverOf(app)).post('/stamp').expect(201);
       expect(stamped.headers['set-cookie']).toBeUndefined();
-      expect(await inspector.dbsize()).toBe(keysBefore);
+      expect(await redis.inspector.dbsize()).toBe(keysBefore);
     } finally {
       await app.close();
-      inspector.disconnect();
     }
   });
 
@@ -262,7 +256,7 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
       imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], globalInterceptor: true })],
       controllers: [FixtureController, StampController, TwiceBoundController],
     });
-    const recorder = await CommandRecorder.start(redis.client());
+    const recorder = await CommandRecorder.start(redis.server.client());
     try {
       const stamped = cookieFrom(await request(serverOf(app)).post('/stamp').expect(201));
       const read = await request(serverOf(app)).get('/key/stamped').set('Cookie', stamped).expect(200);

@@ -25,7 +25,7 @@ import { types } from 'node:util';
 import { cookieFrom, valueOf } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
 import { RedisSessionStore, SessionStore } from './support/internals.js';
-import { RedisServer } from './support/redis-server.js';
+import { useRedisServer } from './support/redis-fixture.js';
 import { ADAPTERS, adapterOf, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
@@ -99,13 +99,12 @@ function sameAttributes(a: Attributes, b: Attributes): boolean {
 const eventsDelivered = (): Promise<void> => sleep(20);
 
 describe.each(ADAPTERS)('OpenTelemetry spans and metrics on %s', (adapter) => {
-  let redis: RedisServer;
+  const redis = useRedisServer({ flushBeforeEach: false });
   let sdk: TestSdk;
   let app: INestApplication;
   let server: Server;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
     sdk = new TestSdk();
     sdk.install();
     app = await createTestApp(adapter, {
@@ -120,13 +119,12 @@ describe.each(ADAPTERS)('OpenTelemetry spans and metrics on %s', (adapter) => {
       ],
       controllers: [FixtureController],
     });
+    redis.closeOnDestroy(() => app.close());
     server = app.getHttpServer() as Server;
   });
 
   afterAll(async () => {
-    await app?.close();
     await sdk?.uninstall();
-    await redis?.destroy();
   });
 
   it('records loads, touches, saves, bytes, 503s and rejected cookies, with a span per store operation', async () => {
@@ -151,11 +149,11 @@ describe.each(ADAPTERS)('OpenTelemetry spans and metrics on %s', (adapter) => {
     await request(server).get('/session').set('Cookie', 'sid=not-a-session-id').expect(200);
 
     // Redis hangs: the load times out and the request gets a 503.
-    process.kill(redis.pid, 'SIGSTOP');
+    process.kill(redis.server.pid, 'SIGSTOP');
     try {
       await request(server).get('/session').set('Cookie', cookie).expect(503);
     } finally {
-      process.kill(redis.pid, 'SIGCONT');
+      process.kill(redis.server.pid, 'SIGCONT');
     }
 
     // Sign out, then present the old cookie: a load that finds nothing.
@@ -239,11 +237,10 @@ describe('without @opentelemetry/api', () => {
       }),
     );
 
+  const redis = useRedisServer({ flushBeforeEach: false });
   let sdk: TestSdk;
-  let redis: RedisServer;
 
-  beforeAll(async () => {
-    redis = await RedisServer.start();
+  beforeAll(() => {
     // An SDK is even installed: the module must record nothing when it could not load the API itself.
     sdk = new TestSdk();
     sdk.install();
@@ -251,21 +248,14 @@ describe('without @opentelemetry/api', () => {
 
   afterAll(async () => {
     await sdk?.uninstall();
-    await redis?.destroy();
   });
 
-  async function appWithoutApi(adapter: AdapterName, options: RedisSessionModuleOptions): Promise<INestApplication> {
-    const moduleRef = await Test.createTestingModule({
+  function appWithoutApi(adapter: AdapterName, options: RedisSessionModuleOptions): Promise<INestApplication> {
+    return createTestApp(adapter, {
       imports: [RedisSessionModule.forRoot(options)],
       controllers: [FixtureController],
-    })
-      .overrideProvider(REDIS_SESSION_TELEMETRY_LOADER)
-      .useValue(notInstalled)
-      .compile();
-    const app = moduleRef.createNestApplication(adapterOf(adapter), { logger: false });
-    await app.init();
-    if (adapter === 'fastify') await (app.getHttpAdapter().getInstance() as { ready(): Promise<void> }).ready();
-    return app;
+      overrides: [{ provide: REDIS_SESSION_TELEMETRY_LOADER, useValue: notInstalled }],
+    });
   }
 
   it.each(['memory', 'redis'] as const)(

@@ -31,19 +31,34 @@ export interface TestAppDefinition {
   providers?: Provider[];
   /** Where Nest and the library log; `false` (the default) keeps tests quiet. */
   logger?: LoggerService | false;
+  /** Providers replaced by a value, as `overrideProvider(token).useValue(value)` does. */
+  overrides?: ReadonlyArray<{ provide: unknown; useValue: unknown }>;
+  /** Runs on the app before `init()`: what must be set before start-up (a WebSocket adapter). */
+  configure?: (app: INestApplication) => void;
 }
 
-/** Builds, initialises and readies a Nest app on the given adapter. The caller closes it. */
+/**
+ * Builds, initialises and readies a Nest app on the given adapter. The caller closes it; on a failed
+ * start-up the app is closed here, before the error is passed on.
+ */
 export async function createTestApp(adapter: AdapterName, definition: TestAppDefinition): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: definition.imports,
     controllers: definition.controllers ?? [],
     providers: definition.providers ?? [],
-  }).compile();
+  });
+  for (const { provide, useValue } of definition.overrides ?? []) builder.overrideProvider(provide).useValue(useValue);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication(adapterOf(adapter), { logger: definition.logger ?? false });
-  await app.init();
-  if (adapter === 'fastify') {
-    await (app.getHttpAdapter().getInstance() as { ready(): Promise<void> }).ready();
+  definition.configure?.(app);
+  try {
+    await app.init();
+    if (adapter === 'fastify') {
+      await (app.getHttpAdapter().getInstance() as { ready(): Promise<void> }).ready();
+    }
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
   }
   return app;
 }
@@ -53,14 +68,12 @@ export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 
 /** Builds and starts an app with only the session module, which must fail to start; resolves what it threw. */
 export async function startupError(adapter: AdapterName, options: RedisSessionModuleOptions): Promise<unknown> {
-  const moduleRef = await Test.createTestingModule({ imports: [RedisSessionModule.forRoot(options)] }).compile();
-  const app = moduleRef.createNestApplication(adapterOf(adapter), { logger: false });
+  let app: INestApplication;
   try {
-    await app.init();
+    app = await createTestApp(adapter, { imports: [RedisSessionModule.forRoot(options)] });
   } catch (error) {
     return error;
-  } finally {
-    await app.close().catch(() => undefined);
   }
+  await app.close();
   throw new Error('the app started');
 }
