@@ -196,7 +196,7 @@ for (const store of ['redis', 'memory'] as const) {
     describe('writes in flight across rotations', () => {
       it('a write in flight across two quick regenerates follows the chain to the current session', async () => {
         const first = sessionCookieOf(await http.post('/login', { json: { userId: 'u6' } }));
-        const slow = await parked(http, 'chain', '/rot/slow/:latch/set/late', first, { value: 'kept?' });
+        const slow = await parked(http, 'chain', '/r/slow/:latch/set/late', first, { value: 'kept?' });
         const second = sessionCookieOf(await http.post('/regenerate', { cookie: first }));
         const third = sessionCookieOf(await http.post('/regenerate', { cookie: second }));
         const late = await slow();
@@ -234,7 +234,7 @@ for (const store of ['redis', 'memory'] as const) {
 
       it('user A’s slow write does not land in user B’s session after A→B login on a shared browser', async () => {
         const alice = sessionCookieOf(await http.post('/login', { json: { userId: 'alice' } }));
-        const slow = await parked(http, 'ab', '/rot/slow/:latch/set/aliceSecret', alice, { value: 's3cret' });
+        const slow = await parked(http, 'ab', '/r/slow/:latch/set/aliceSecret', alice, { value: 's3cret' });
         const bob = sessionCookieOf(await http.post('/login', { cookie: alice, json: { userId: 'bob' } }));
         const late = await slow();
         expect(setCookieFor(late)).toBeUndefined();

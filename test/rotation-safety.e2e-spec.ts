@@ -194,7 +194,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
 
     it('a slow request of the anonymous session does not write into the login that followed (shared browser)', async () => {
       const shared = await anonymousWith('greeting', 'hi');
-      const pending = await parked('shared', '/rot/slow/:latch/set/aliceNote', shared, { value: 'alice private' });
+      const pending = await parked('shared', '/r/slow/:latch/set/aliceNote', shared, { value: 'alice private' });
       const bob = await login('bob', shared);
       const late = await pending();
 

@@ -14,6 +14,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { AuthGuard, Session } from 'nest-redis-session';
 import { inspect } from 'node:util';
+import { sessionView } from './fixture.controller.js';
 
 interface Data {
   [key: string]: unknown;
@@ -144,13 +145,7 @@ export class RobustnessController {
 
   @Get('session')
   read(@Session() session: Session<Data>): object {
-    return {
-      publicId: session.publicId,
-      isNew: session.isNew,
-      isAuthenticated: session.isAuthenticated,
-      userId: session.userId ?? null,
-      data: session.data,
-    };
+    return { ...sessionView(session), userId: session.userId ?? null };
   }
 
   /** Loads the session, parks on a latch, then changes one key (S23 races). */
