@@ -1,10 +1,8 @@
 import type { Redis } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { cookieFrom, setCookieFor, valueOf } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { useRedisServer } from './support/redis-fixture.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createSessionApp, TEST_SECRET } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -18,11 +16,7 @@ describe.each(ADAPTERS)('bad input on %s', (adapter) => {
   let server: Server;
 
   beforeAll(async () => {
-    const app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], maxSessionBytes: 4_096 })],
-      controllers: [FixtureController],
-    });
-    redis.closeOnDestroy(() => app.close());
+    const app = redis.closeBeforeStop(await createSessionApp(adapter, { redis: redis.url, maxSessionBytes: 4_096 }));
     server = app.getHttpServer() as Server;
   });
 

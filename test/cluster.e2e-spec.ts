@@ -1,20 +1,22 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Cluster } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { RedisCluster } from './support/redis-cluster.js';
 import { onNode } from './support/redis-node.js';
-import { describeSessionCore, publicIdOfCookie, sessionKeyOfCookie } from './support/replicated-core.js';
+import {
+  BOUND,
+  COMMAND_TIMEOUT,
+  describeSessionCore,
+  publicIdOfCookie,
+  sessionKeyOfCookie,
+  startReplicatedApp,
+  type ReplicatedApp,
+} from './support/replicated-core.js';
+import { ADAPTERS, createSessionApp, type AdapterName } from './support/test-app.js';
 import { waitFor } from './support/timing.js';
-import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
-
-const COMMAND_TIMEOUT = 500;
-/** "Quickly": the command timeout plus room for a busy 2-core machine. */
-const BOUND = COMMAND_TIMEOUT + 1_500;
 
 let cluster: RedisCluster;
 let inspector: Cluster;
@@ -37,18 +39,8 @@ describeSessionCore('Redis Cluster (3 primaries, 3 replicas)', () => ({
   flush: () => cluster.flushAll(),
 }));
 
-async function startApp(adapter: AdapterName): Promise<{ app: INestApplication; server: Server }> {
-  const app = await createTestApp(adapter, {
-    imports: [
-      RedisSessionModule.forRoot({
-        redis: { cluster: { nodes: cluster.nodes } },
-        secrets: [TEST_SECRET],
-        commandTimeout: COMMAND_TIMEOUT,
-      }),
-    ],
-    controllers: [FixtureController],
-  });
-  return { app, server: app.getHttpServer() as Server };
+function startApp(adapter: AdapterName): Promise<ReplicatedApp> {
+  return startReplicatedApp(adapter, { cluster: { nodes: cluster.nodes } }, { commandTimeout: COMMAND_TIMEOUT });
 }
 
 describe.each(ADAPTERS)('Redis Cluster specifics on %s', (adapter) => {
@@ -127,16 +119,7 @@ describe.each(ADAPTERS)('Redis Cluster specifics on %s', (adapter) => {
 
 describe.each(ADAPTERS)('waitForReplicas on a cluster, %s', (adapter) => {
   it("sends WAIT to the primary of the session's slot, whose replica then holds the login", async () => {
-    const app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
-          redis: { cluster: { nodes: cluster.nodes } },
-          secrets: [TEST_SECRET],
-          waitForReplicas: 1,
-        }),
-      ],
-      controllers: [FixtureController],
-    });
+    const app = await createSessionApp(adapter, { redis: { cluster: { nodes: cluster.nodes } }, waitForReplicas: 1 });
     try {
       const server = app.getHttpServer() as Server;
       const waitCalls = async (port: number) =>

@@ -15,8 +15,7 @@ describe.each(ADAPTERS)('sessions in GraphQL resolvers on %s', (adapter) => {
   let app: INestApplication;
 
   beforeAll(async () => {
-    app = await createGraphqlTestApp(adapter, { redis: redis.url });
-    redis.closeOnDestroy(() => app.close());
+    app = redis.closeBeforeStop(await createGraphqlTestApp(adapter, { redis: redis.url }));
   });
 
   const server = (): Parameters<typeof request>[0] => app.getHttpServer() as Parameters<typeof request>[0];

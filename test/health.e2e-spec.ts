@@ -52,12 +52,8 @@ describe.each(ADAPTERS)('RedisSessionHealthIndicator on %s', (adapter) => {
     ((await redis.inspector.script('EXISTS', ...SHAS)) as number[]).filter((exists) => exists === 1).length;
 
   beforeAll(async () => {
-    const app = await healthApp(adapter, {
-      redis: redis.url,
-      secrets: [TEST_SECRET],
-      commandTimeout: COMMAND_TIMEOUT,
-    });
-    redis.closeOnDestroy(() => app.close());
+    const app = await healthApp(adapter, { redis: redis.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT });
+    redis.closeBeforeStop(app);
     server = app.getHttpServer() as Server;
   });
 

@@ -1,23 +1,18 @@
 import type { LoggerService } from '@nestjs/common';
-import { RedisSessionModule, SessionEvents, type SessionEvent } from 'nest-redis-session';
+import { SessionEvents, type SessionEvent } from 'nest-redis-session';
 import request from 'supertest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CapturingLogger } from './support/capturing-logger.js';
 import { cookieFrom, valueOf } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { startRedis } from './support/redis-fixture.js';
 import { publicIdForTests } from './support/signer.js';
-import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
+import { ADAPTERS, createSessionApp, type AdapterName } from './support/test-app.js';
 import { waitFor } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
 
 function startApp(adapter: AdapterName, url: string, keyspaceEvents: boolean, logger: LoggerService) {
-  return createTestApp(adapter, {
-    imports: [RedisSessionModule.forRoot({ redis: url, secrets: [TEST_SECRET], keyspaceEvents })],
-    controllers: [FixtureController],
-    logger,
-  });
+  return createSessionApp(adapter, { redis: url, keyspaceEvents }, { logger });
 }
 
 describe.each(ADAPTERS)('keyspace expiry events on %s', (adapter) => {

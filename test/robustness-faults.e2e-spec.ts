@@ -5,8 +5,8 @@ import { clearsCookie, sessionCookieOf, setCookieFor, setCookies } from './suppo
 import { type Reply } from './support/robustness-http.js';
 import { SessionModel } from './support/robustness-model.js';
 import { allKeys, keysWithoutTtl, liveRecords } from './support/robustness-redis.js';
-import { waitFor } from './support/timing.js';
 import { ADAPTERS } from './support/test-app.js';
+import { waitFor } from './support/timing.js';
 
 const COMMAND_TIMEOUT = 300;
 /** Generous: "bounded, not hung" on a busy 2-core machine; never a performance claim. */
@@ -56,16 +56,6 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
     const reply = await env.http.post('/login', { cookie, json: { userId } });
     expect(reply.status).toBe(201);
     return sessionCookieOf(reply);
-  }
-
-  async function anonymousWith(data: Record<string, unknown>): Promise<string> {
-    let cookie: string | undefined;
-    for (const [key, value] of Object.entries(data)) {
-      const reply = await env.http.post(`/set/${key}`, { cookie, json: { value } });
-      expect(reply.status).toBe(201);
-      cookie ??= sessionCookieOf(reply);
-    }
-    return cookie!;
   }
 
   /** Waits until the app serves `cookie`'s session again: the store is back after a fault. */
@@ -167,8 +157,8 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
   it('S30: Redis slowed (DEBUG SLEEP) → 503 within commandTimeout; late replies never reach later requests; nothing half-done', async () => {
     const a = await login('slow-a');
     expect((await env.http.post('/set/k', { cookie: a, json: { value: 'a-data' } })).status).toBe(201);
-    const b = await anonymousWith({ mine: 'b' });
-    const c = await anonymousWith({ cart: 'c' });
+    const b = await env.sessionWith({ mine: 'b' });
+    const c = await env.sessionWith({ cart: 'c' });
 
     const sleeper = env.redis.client();
     const asleep = sleeper.call('DEBUG', 'SLEEP', '1.2');
@@ -236,7 +226,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
   });
 
   it('S26: Redis out of memory (noeviction) during login → clean 503, no authenticated cookie, no half-authenticated record; next request 401', async () => {
-    const anonymous = await anonymousWith({ cart: ['apple'] });
+    const anonymous = await env.sessionWith({ cart: ['apple'] });
     const signedIn = await login('oom-signed-in');
     const keysBefore = (await allKeys(env.inspector)).sort();
 
@@ -274,7 +264,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
   it('sessions survive a Redis restart with AOF on: a clean shutdown and a kill -9 lose no acknowledged write', async () => {
     const sessions = await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
-        const cookie = i % 2 === 0 ? await login(`aof-${i}`) : await anonymousWith({ n: i });
+        const cookie = i % 2 === 0 ? await login(`aof-${i}`) : await env.sessionWith({ n: i });
         const write = await env.http.post('/set/before', { cookie, json: { value: `v${i}` } });
         expect(write.status).toBe(201);
         return { i, cookie };
@@ -309,7 +299,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
   it('S30: Redis demoted to a read-only replica (READONLY) → reads work, writes and logins get clean 503s, nothing changes; writes work again once it is primary', async () => {
     const signedIn = await login('readonly-user');
     expect((await env.http.post('/set/k', { cookie: signedIn, json: { value: 'before' } })).status).toBe(201);
-    const anonymous = await anonymousWith({ cart: 'c' });
+    const anonymous = await env.sessionWith({ cart: 'c' });
     // Demote it without losing its data: a second server copies it, is promoted, and ours follows it.
     const other = await RedisServer.start();
     const otherClient = other.client();

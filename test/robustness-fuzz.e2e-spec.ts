@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { RedisSessionModule } from 'nest-redis-session';
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandRecorder } from './support/command-recorder.js';
@@ -11,7 +10,7 @@ import { HttpClient, listen, rawGet, type RawReply } from './support/robustness-
 import { liveRecords } from './support/robustness-redis.js';
 import { RobustnessController } from './support/robustness.controller.js';
 import { CookieSignerForTests } from './support/signer.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createSessionApp, TEST_SECRET } from './support/test-app.js';
 
 /** A secret the app used before and has since dropped, and another app's secret (S9). */
 const REMOVED_SECRET = 'removed-secret-0123456789-abcdefghijklmn';
@@ -76,15 +75,16 @@ describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (ada
   let prototypeNames: string[];
 
   beforeAll(async () => {
-    const app = await createTestApp(adapter, {
-      // No rotation grace: a rotated ID is dead at once, like a destroyed one (the grace period has its own tests).
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], rotationGracePeriod: 0 })],
-      controllers: [FixtureController, RobustnessController],
-    });
-    redis.closeOnDestroy(() => app.close());
+    // No rotation grace: a rotated ID is dead at once, like a destroyed one (the grace period has its own tests).
+    const app = redis.closeBeforeStop(
+      await createSessionApp(
+        adapter,
+        { redis: redis.url, rotationGracePeriod: 0 },
+        { controllers: [FixtureController, RobustnessController] },
+      ),
+    );
     port = await listen(app);
-    http = new HttpClient(port);
-    redis.closeOnDestroy(() => http.close());
+    http = redis.closeBeforeStop(new HttpClient(port));
 
     const valueOf = (cookie: string): string => cookie.slice(cookie.indexOf('=') + 1);
     const login = async (userId: string, cookie?: string): Promise<string> =>
@@ -122,7 +122,7 @@ describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (ada
     expect(await redis.inspector.dbsize()).toBe(baselineKeys.length);
     prototypeNames = Object.getOwnPropertyNames(Object.prototype).sort();
     recorder = await CommandRecorder.start(redis.server.client());
-    redis.closeOnDestroy(() => recorder.stop());
+    redis.closeBeforeStop({ close: () => recorder.stop() });
   });
 
   /** Nothing in this process had its prototype changed by the request. */

@@ -10,9 +10,9 @@ import { freePort, RedisServer } from './support/redis-server.js';
 import { clearsCookie, sessionCookieOf, setCookieFor } from './support/cookies.js';
 import { HttpClient, listen, type Reply } from './support/robustness-http.js';
 import { hasOpenssl, makeTlsFiles, MonitorCapture, type TlsFiles } from './support/robustness-redis.js';
-import { waitFor } from './support/timing.js';
 import { RobustnessController } from './support/robustness.controller.js';
 import { ADAPTERS, createTestApp, startupError, TEST_SECRET, type AdapterName } from './support/test-app.js';
+import { waitFor } from './support/timing.js';
 
 const COMMAND_TIMEOUT = 300;
 

@@ -1,11 +1,10 @@
-import { RedisSessionModule } from 'nest-redis-session';
 import { FixtureController } from './support/fixture.controller.js';
 import { clearsCookie, sessionCookieOf, setCookies } from './support/cookies.js';
 import { HttpClient, listen } from './support/robustness-http.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { Latches, RobustnessController } from './support/robustness.controller.js';
 import { useRedisServer } from './support/redis-fixture.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createSessionApp } from './support/test-app.js';
 
 /** Each race runs this many times: a race that is lost once in a while must still show up. */
 const ROUNDS = 20;
@@ -23,14 +22,14 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
 
   beforeAll(async () => {
     const build = async (rotationGracePeriod?: number): Promise<HttpClient> => {
-      const built = await createTestApp(adapter, {
-        imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], rotationGracePeriod })],
-        controllers: [FixtureController, RobustnessController],
-      });
-      redis.closeOnDestroy(() => built.close());
-      const client = new HttpClient(await listen(built));
-      redis.closeOnDestroy(() => client.close());
-      return client;
+      const built = redis.closeBeforeStop(
+        await createSessionApp(
+          adapter,
+          { redis: redis.url, rotationGracePeriod },
+          { controllers: [FixtureController, RobustnessController] },
+        ),
+      );
+      return redis.closeBeforeStop(new HttpClient(await listen(built)));
     };
     http = await build();
     strict = await build(0);

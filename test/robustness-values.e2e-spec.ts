@@ -33,16 +33,6 @@ describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (ada
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  async function sessionWith(data: Record<string, unknown>): Promise<string> {
-    let cookie: string | undefined;
-    for (const [key, value] of Object.entries(data)) {
-      const reply = await env.http.post(`/set/${key}`, { cookie, json: { value } });
-      expect(reply.status).toBe(201);
-      cookie ??= sessionCookieOf(reply);
-    }
-    return cookie!;
-  }
-
   async function dataOf(cookie: string): Promise<Record<string, unknown>> {
     const reply = await env.http.get('/r/session', { cookie });
     expect(reply.status).toBe(200);
@@ -62,7 +52,7 @@ describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (ada
       ['toJSON-throws', 500, 'SessionSerializationError'],
       ['getter-throws', 500, 'SessionSerializationError'],
     ])('%s → %i %s; the stored session is unchanged and no new session is created', async (kind, status, name) => {
-      const cookie = await sessionWith({ kept: 'original' });
+      const cookie = await env.sessionWith({ kept: 'original' });
       const [key] = await liveRecords(env.inspector);
       const before = await env.inspector.hgetall(key!);
 
@@ -81,7 +71,7 @@ describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (ada
     });
 
     it('S33: 100,000 top-level keys → 413 under the default limit, nothing written', async () => {
-      const cookie = await sessionWith({ kept: 'original' });
+      const cookie = await env.sessionWith({ kept: 'original' });
       const reply = await env.http.post('/r/keys/100000', { cookie });
       expect(reply.status).toBe(413);
       expect(reply.body.name).toBe('SessionTooLargeException');
@@ -102,7 +92,7 @@ describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (ada
       ['above-2^53', 'the nearest double, exactly as JSON.stringify writes it'],
       ['nested-lossy', 'undefined members dropped, in arrays null; symbol keys dropped'],
     ])('%s is stored as %s', async (kind) => {
-      const cookie = await sessionWith({ kept: 'original', v: 'previous' });
+      const cookie = await env.sessionWith({ kept: 'original', v: 'previous' });
       const reply = await env.http.post(`/r/value/${kind}`, { cookie });
       expect(reply.status).toBe(201);
       const expected: Record<string, unknown> = { kept: 'original' };
@@ -112,7 +102,7 @@ describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (ada
     });
 
     it('integers above 2^53 come back as the same doubles', async () => {
-      const cookie = await sessionWith({ kept: 'original' });
+      const cookie = await env.sessionWith({ kept: 'original' });
       await env.http.post('/r/value/above-2^53', { cookie });
       const v = (await dataOf(cookie)).v as number[];
       expect(v).toEqual([2 ** 53 + 2, 2 ** 60, 2 ** 53, 1e21]);
@@ -122,7 +112,7 @@ describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (ada
 
   describe('"__proto__" and friends from user input (S31, S32)', () => {
     it('S31: a data key "__proto__" taken from user input is not stored and changes no prototype', async () => {
-      const cookie = await sessionWith({ kept: 'original' });
+      const cookie = await env.sessionWith({ kept: 'original' });
       const reply = await env.http.post('/r/user-key', {
         cookie,
         json: { key: '__proto__', value: { isAuthenticated: true, polluted: true } },
@@ -137,7 +127,7 @@ describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (ada
     it.each(['constructor', 'prototype', 'toString', 'hasOwnProperty', 'isAuthenticated', 'userId', '#u'])(
       'S32: a data key %s from user input is plain data, and authenticates nobody',
       async (name) => {
-        const cookie = await sessionWith({ kept: 'original' });
+        const cookie = await env.sessionWith({ kept: 'original' });
         const reply = await env.http.post('/r/user-key', { cookie, json: { key: name, value: 'admin' } });
         expect(reply.status).toBe(201);
         expect(await dataOf(cookie)).toEqual({ kept: 'original', [name]: 'admin' });
@@ -146,7 +136,7 @@ describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (ada
     );
 
     it('S31: a JSON body holding __proto__ keys never causes a 5xx; nested ones are dropped and the session stays loadable', async () => {
-      const cookie = await sessionWith({ kept: 'original' });
+      const cookie = await env.sessionWith({ kept: 'original' });
       const body = '{"value":{"a":{"__proto__":{"isAuthenticated":true}},"b":1}}';
       // Sent as raw text: JSON.stringify of an object cannot produce an own "__proto__" key.
       const reply = await env.http.send('POST', '/set/prefs', {
@@ -163,13 +153,13 @@ describe.each(ADAPTERS)('robustness: hostile values through the API on %s', (ada
     });
 
     it('S31: a value built from JSON.parse with nested __proto__ keys is stored without them', async () => {
-      const cookie = await sessionWith({ kept: 'original' });
+      const cookie = await env.sessionWith({ kept: 'original' });
       expect((await env.http.post('/r/value/nested-proto', { cookie })).status).toBe(201);
       expect(await dataOf(cookie)).toEqual({ kept: 'original', v: { a: {}, b: [{}], c: 1 } });
     });
 
     it('S31: login(userId, data) with an own "__proto__" key in data drops it and signs in', async () => {
-      const cookie = await sessionWith({ kept: 'original' });
+      const cookie = await env.sessionWith({ kept: 'original' });
       const reply = await env.http.post('/r/login-with', {
         cookie,
         json: { userId: 'merged', json: '{"__proto__":{"isAuthenticated":true},"theme":"dark"}' },

@@ -1,11 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { expectCleanFailover, FailoverLoad, signIn } from './support/failover-load.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { onNode } from './support/redis-node.js';
 import { RedisSentinelGroup } from './support/redis-sentinel.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { startReplicatedApp } from './support/replicated-core.js';
+import { ADAPTERS } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -24,18 +23,9 @@ describe.each(ADAPTERS)('Redis Sentinel failover on %s', (adapter) => {
   let server: Server;
 
   beforeAll(async () => {
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
-          redis: group.connection(),
-          secrets: [TEST_SECRET],
-          waitForReplicas: 1,
-        }),
-      ],
-      controllers: [FixtureController],
-    });
+    ({ app, server } = await startReplicatedApp(adapter, group.connection(), { waitForReplicas: 1 }));
+    // The load runs over real sockets.
     await app.listen(0, '127.0.0.1');
-    server = app.getHttpServer() as Server;
   });
 
   afterAll(async () => {

@@ -1,21 +1,24 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { infoField, onNode } from './support/redis-node.js';
 import { RedisSentinelGroup } from './support/redis-sentinel.js';
 import { RedisServer } from './support/redis-server.js';
-import { describeSessionCore, publicIdOfCookie, sessionKeyOfCookie } from './support/replicated-core.js';
+import { allKeys } from './support/robustness-redis.js';
+import {
+  BOUND,
+  COMMAND_TIMEOUT,
+  describeSessionCore,
+  publicIdOfCookie,
+  sessionKeyOfCookie,
+  startReplicatedApp,
+  type ReplicatedApp,
+} from './support/replicated-core.js';
+import { ADAPTERS, type AdapterName } from './support/test-app.js';
 import { waitFor } from './support/timing.js';
-import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
-
-const COMMAND_TIMEOUT = 500;
-/** "Quickly": the command timeout plus room for a busy 2-core machine. */
-const BOUND = COMMAND_TIMEOUT + 1_500;
 
 let group: RedisSentinelGroup;
 let inspector: Redis;
@@ -43,16 +46,7 @@ afterAll(async () => {
 /** Every key on the current primary, by SCAN. */
 async function primaryKeys(): Promise<string[]> {
   const primary = await group.primary();
-  return onNode(primary.port, async (c) => {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await c.scan(cursor, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    return keys.sort();
-  });
+  return onNode(primary.port, async (c) => (await allKeys(c)).sort());
 }
 
 describeSessionCore('Redis Sentinel (1 primary, 1 replica, 3 sentinels)', () => ({
@@ -65,18 +59,8 @@ describeSessionCore('Redis Sentinel (1 primary, 1 replica, 3 sentinels)', () => 
   },
 }));
 
-async function startApp(adapter: AdapterName): Promise<{ app: INestApplication; server: Server }> {
-  const app = await createTestApp(adapter, {
-    imports: [
-      RedisSessionModule.forRoot({
-        redis: group.connection(),
-        secrets: [TEST_SECRET],
-        commandTimeout: COMMAND_TIMEOUT,
-      }),
-    ],
-    controllers: [FixtureController],
-  });
-  return { app, server: app.getHttpServer() as Server };
+function startApp(adapter: AdapterName): Promise<ReplicatedApp> {
+  return startReplicatedApp(adapter, group.connection(), { commandTimeout: COMMAND_TIMEOUT });
 }
 
 /** A guarded read and a write with `cookie` both get a quick 503 and leave the cookie alone. */
@@ -145,13 +129,7 @@ describe.each(ADAPTERS)('READONLY on %s: a primary demoted behind a fixed addres
       args: ['--repl-diskless-sync-delay', '0', '--replicaof', '127.0.0.1', String(primary.port)],
     });
     stats = primary.client();
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({ redis: primary.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT }),
-      ],
-      controllers: [FixtureController],
-    });
-    server = app.getHttpServer() as Server;
+    ({ app, server } = await startReplicatedApp(adapter, primary.url, { commandTimeout: COMMAND_TIMEOUT }));
   });
 
   afterAll(async () => {
@@ -213,18 +191,10 @@ describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
   let server: Server;
 
   beforeAll(async () => {
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
-          redis: group.connection(),
-          secrets: [TEST_SECRET],
-          commandTimeout: COMMAND_TIMEOUT,
-          waitForReplicas: 1,
-        }),
-      ],
-      controllers: [FixtureController],
-    });
-    server = app.getHttpServer() as Server;
+    ({ app, server } = await startReplicatedApp(adapter, group.connection(), {
+      commandTimeout: COMMAND_TIMEOUT,
+      waitForReplicas: 1,
+    }));
   });
 
   afterAll(async () => {

@@ -1,22 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { useRedisServer } from './support/redis-fixture.js';
 import { publicIdForTests } from './support/signer.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createSessionApp } from './support/test-app.js';
 
 describe.each(ADAPTERS)('session core on %s', (adapter) => {
   const redis = useRedisServer({ recordCommands: true });
   let app: INestApplication;
 
   beforeAll(async () => {
-    app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
-      controllers: [FixtureController],
-    });
-    redis.closeOnDestroy(() => app.close());
+    app = redis.closeBeforeStop(await createSessionApp(adapter, { redis: redis.url }));
   });
 
   const server = (): Parameters<typeof request>[0] => app.getHttpServer() as Parameters<typeof request>[0];

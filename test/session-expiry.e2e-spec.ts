@@ -1,11 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { useRedisServer } from './support/redis-fixture.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createSessionApp } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -19,19 +17,13 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
     touchAfter: number;
     maxAge?: number;
   }) {
-    const app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
-          redis: redis.url,
-          secrets: [TEST_SECRET],
-          idleTimeout: options.idleTimeout,
-          anonymousIdleTimeout: options.anonymousIdleTimeout,
-          absoluteTimeout: options.absoluteTimeout,
-          touchAfter: options.touchAfter,
-          cookie: options.maxAge === undefined ? undefined : { maxAge: options.maxAge },
-        }),
-      ],
-      controllers: [FixtureController],
+    const app = await createSessionApp(adapter, {
+      redis: redis.url,
+      idleTimeout: options.idleTimeout,
+      anonymousIdleTimeout: options.anonymousIdleTimeout,
+      absoluteTimeout: options.absoluteTimeout,
+      touchAfter: options.touchAfter,
+      cookie: options.maxAge === undefined ? undefined : { maxAge: options.maxAge },
     });
     return { app, server: app.getHttpServer() as Server };
   }

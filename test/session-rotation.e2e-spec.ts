@@ -1,11 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import { RedisSessionModule, type RedisSessionModuleOptions } from 'nest-redis-session';
+import { type RedisSessionModuleOptions } from 'nest-redis-session';
 import request from 'supertest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { useRedisServer } from './support/redis-fixture.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createSessionApp } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -19,10 +18,7 @@ describe.each(ADAPTERS)('ID rotation grace period on %s', (adapter) => {
   });
 
   async function start(options: Partial<RedisSessionModuleOptions> = {}): Promise<Server> {
-    app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], ...options })],
-      controllers: [FixtureController],
-    });
+    app = await createSessionApp(adapter, { redis: redis.url, ...options });
     return app.getHttpServer() as Server;
   }
 

@@ -1,9 +1,7 @@
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { useRedisServer } from './support/redis-fixture.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createSessionApp } from './support/test-app.js';
 import { timed, waitFor } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
@@ -19,13 +17,9 @@ describe.each(ADAPTERS)('store failures on %s', (adapter) => {
   let cookie: string;
 
   beforeAll(async () => {
-    const app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT }),
-      ],
-      controllers: [FixtureController],
-    });
-    redis.closeOnDestroy(() => app.close());
+    const app = redis.closeBeforeStop(
+      await createSessionApp(adapter, { redis: redis.url, commandTimeout: COMMAND_TIMEOUT }),
+    );
     server = app.getHttpServer() as Server;
   });
 

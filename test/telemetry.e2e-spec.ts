@@ -23,10 +23,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
 import { cookieFrom, valueOf } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { RedisSessionStore, SessionStore } from './support/internals.js';
 import { useRedisServer } from './support/redis-fixture.js';
-import { ADAPTERS, adapterOf, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
+import { ADAPTERS, adapterOf, createSessionApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -107,19 +106,14 @@ describe.each(ADAPTERS)('OpenTelemetry spans and metrics on %s', (adapter) => {
   beforeAll(async () => {
     sdk = new TestSdk();
     sdk.install();
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
-          redis: redis.url,
-          secrets: [TEST_SECRET],
-          idleTimeout: 60_000,
-          touchAfter: TOUCH_AFTER,
-          commandTimeout: COMMAND_TIMEOUT,
-        }),
-      ],
-      controllers: [FixtureController],
-    });
-    redis.closeOnDestroy(() => app.close());
+    app = redis.closeBeforeStop(
+      await createSessionApp(adapter, {
+        redis: redis.url,
+        idleTimeout: 60_000,
+        touchAfter: TOUCH_AFTER,
+        commandTimeout: COMMAND_TIMEOUT,
+      }),
+    );
     server = app.getHttpServer() as Server;
   });
 
@@ -251,9 +245,7 @@ describe('without @opentelemetry/api', () => {
   });
 
   function appWithoutApi(adapter: AdapterName, options: RedisSessionModuleOptions): Promise<INestApplication> {
-    return createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot(options)],
-      controllers: [FixtureController],
+    return createSessionApp(adapter, options, {
       overrides: [{ provide: REDIS_SESSION_TELEMETRY_LOADER, useValue: notInstalled }],
     });
   }

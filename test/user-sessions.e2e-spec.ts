@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import {
-  RedisSessionModule,
   SessionEvents,
   SessionRepository,
   type RedisSessionModuleOptions,
@@ -17,7 +16,7 @@ import { DeviceLoginController, DevicesController } from './support/devices.cont
 import { FixtureController } from './support/fixture.controller.js';
 import { useRedisServer } from './support/redis-fixture.js';
 import { publicIdForTests } from './support/signer.js';
-import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
+import { ADAPTERS, createSessionApp, type AdapterName } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -46,10 +45,11 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
   async function start(
     options: Partial<RedisSessionModuleOptions> = {},
   ): Promise<{ app: INestApplication; server: Server }> {
-    const app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], ...options })],
-      controllers: [FixtureController, DevicesController, DeviceLoginController],
-    });
+    const app = await createSessionApp(
+      adapter,
+      { redis: redis.url, ...options },
+      { controllers: [FixtureController, DevicesController, DeviceLoginController] },
+    );
     apps.push(app);
     return { app, server: app.getHttpServer() as Server };
   }

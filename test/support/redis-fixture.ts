@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { CommandRecorder } from './command-recorder.js';
 import { RedisServer, type RedisServerOptions } from './redis-server.js';
+import { started } from './started.js';
 
 /** How a suite's Redis differs from a plain one. */
 export interface TestRedisOptions extends RedisServerOptions {
@@ -22,7 +23,7 @@ export class TestRedis {
 
   /** The server itself: `stop()`, `restart()` and `pid` for outages, `client()` for more connections. */
   get server(): RedisServer {
-    return ready(this.serverValue, 'server');
+    return started(this.serverValue, 'the test Redis');
   }
 
   get url(): string {
@@ -38,12 +39,12 @@ export class TestRedis {
    * outage, and its `error` events are dropped: a test that stops the server sees its commands fail.
    */
   get inspector(): Redis {
-    return ready(this.inspectorValue, 'inspector');
+    return started(this.inspectorValue, "the test Redis's inspector");
   }
 
   /** The commands apps sent since the last `flush()` or `take()`; needs `recordCommands`. */
   get recorder(): CommandRecorder {
-    return ready(this.recorderValue, 'recorder (start with recordCommands: true)');
+    return started(this.recorderValue, 'the command recorder (recordCommands: true)');
   }
 
   /** Starts the server and its connections. */
@@ -64,15 +65,16 @@ export class TestRedis {
   }
 
   /**
-   * Has `destroy()` run `close` before it stops the server, the last one given first: an app built on
-   * this Redis must close while the server still answers.
+   * Has `destroy()` close `closable` before it stops the server (the last one given first): an app built
+   * on this Redis must close while the server still answers. Returns `closable`.
    */
-  closeOnDestroy(close: () => unknown): void {
-    this.closeFirst.push(close);
+  closeBeforeStop<T extends { close(): unknown }>(closable: T): T {
+    this.closeFirst.push(() => closable.close());
+    return closable;
   }
 
   /**
-   * Runs what `closeOnDestroy` was given, closes the connections, stops the server and removes its
+   * Closes what `closeBeforeStop` was given, closes the connections, stops the server and removes its
    * directory. Does what it can when `start()` failed part-way or never ran.
    */
   async destroy(): Promise<void> {
@@ -82,11 +84,6 @@ export class TestRedis {
     await this.serverValue?.destroy();
     this.recorderValue = this.inspectorValue = this.serverValue = undefined;
   }
-}
-
-function ready<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`the test Redis has no ${what}: it is not started`);
-  return value;
 }
 
 /** Starts a `TestRedis`; the caller destroys it. */
@@ -105,7 +102,7 @@ export interface RedisFixtureOptions extends TestRedisOptions {
  * flushed before each. Call it first in the block.
  *
  * Jest runs a block's `afterAll` hooks in the order they are declared, so this one runs before the
- * block's own: an app the block builds in `beforeAll` is handed to `closeOnDestroy`, which closes it
+ * block's own: an app the block builds in `beforeAll` is handed to `closeBeforeStop`, which closes it
  * before the server stops. Apps built in a test, or in an inner block, close on their own.
  */
 export function useRedisServer(options: RedisFixtureOptions = {}): TestRedis {

@@ -1,11 +1,13 @@
 import type { INestApplication, LoggerService, Provider, Type } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RedisSessionModule, type RedisSessionModuleOptions } from 'nest-redis-session';
+import { sessionCookieOf } from './cookies.js';
 import { FixtureController } from './fixture.controller.js';
 import { TestRedis } from './redis-fixture.js';
 import type { RedisServer } from './redis-server.js';
 import { HttpClient, listen } from './robustness-http.js';
 import { RobustnessController } from './robustness.controller.js';
+import { started } from './started.js';
 import { createTestApp, TEST_SECRET, type AdapterName } from './test-app.js';
 
 /** How a suite's Redis and module differ from the defaults. */
@@ -49,14 +51,12 @@ export class RobustnessApp {
   }
 
   get app(): INestApplication {
-    if (this.appValue === undefined) throw new Error('the robustness app is not started');
-    return this.appValue;
+    return started(this.appValue, 'the robustness app');
   }
 
   /** Raw HTTP to the app on a real port (bytes as sent, hung requests detected). */
   get http(): HttpClient {
-    if (this.httpValue === undefined) throw new Error('the robustness app is not started');
-    return this.httpValue;
+    return started(this.httpValue, 'the robustness app');
   }
 
   /** Starts all of it; on a failure part-way, what was started is stopped before the error is passed on. */
@@ -71,16 +71,24 @@ export class RobustnessApp {
         providers: this.options.providers,
         logger: this.options.logger,
       });
-      this.appValue = app;
-      this.store.closeOnDestroy(() => app.close());
-      const http = new HttpClient(await listen(app));
-      this.httpValue = http;
-      this.store.closeOnDestroy(() => http.close());
+      this.appValue = this.store.closeBeforeStop(app);
+      this.httpValue = this.store.closeBeforeStop(new HttpClient(await listen(app)));
       return this;
     } catch (error) {
       await this.close();
       throw error;
     }
+  }
+
+  /** A new anonymous session holding `data`, written key by key through `/set/:key`; resolves its cookie. */
+  async sessionWith(data: Record<string, unknown>): Promise<string> {
+    let cookie: string | undefined;
+    for (const [key, value] of Object.entries(data)) {
+      const reply = await this.http.post(`/set/${key}`, { cookie, json: { value } });
+      expect(reply.status).toBe(201);
+      cookie ??= sessionCookieOf(reply);
+    }
+    return cookie!;
   }
 
   /** Stops all of it, whatever was started. */

@@ -10,6 +10,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import { RedisSessionModule, type RedisSessionModuleOptions } from 'nest-redis-session';
+import { FixtureController } from './fixture.controller.js';
 
 /** Both HTTP adapters, for `describe.each`: every HTTP behaviour is tested on each. */
 export const ADAPTERS: ReadonlyArray<readonly ['express' | 'fastify', () => AbstractHttpAdapter]> = [
@@ -65,6 +66,26 @@ export async function createTestApp(adapter: AdapterName, definition: TestAppDef
 
 /** A secret long enough for the module (test only). */
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
+
+/** Options of the session module in a test app: `secrets` may be left out (then `[TEST_SECRET]`). */
+export type SessionAppOptions = Omit<RedisSessionModuleOptions, 'secrets'> &
+  Partial<Pick<RedisSessionModuleOptions, 'secrets'>>;
+
+/**
+ * `createTestApp` with the session module on `options` and, unless `definition` names other controllers,
+ * `FixtureController`: the app most suites drive. The caller closes it.
+ */
+export function createSessionApp(
+  adapter: AdapterName,
+  options: SessionAppOptions,
+  definition: Partial<TestAppDefinition> = {},
+): Promise<INestApplication> {
+  return createTestApp(adapter, {
+    ...definition,
+    imports: [RedisSessionModule.forRoot({ secrets: [TEST_SECRET], ...options }), ...(definition.imports ?? [])],
+    controllers: definition.controllers ?? [FixtureController],
+  });
+}
 
 /** Builds and starts an app with only the session module, which must fail to start; resolves what it threw. */
 export async function startupError(adapter: AdapterName, options: RedisSessionModuleOptions): Promise<unknown> {

@@ -6,6 +6,7 @@ import { withSessionSockets } from 'nest-redis-session/websockets';
 import type request from 'supertest';
 import { FixtureController } from './fixture.controller.js';
 import { listen } from './robustness-http.js';
+import { started } from './started.js';
 import { createTestApp, TEST_SECRET, type AdapterName } from './test-app.js';
 import { TestSocket, type SocketPlatform } from './ws-client.js';
 import { SessionGateway } from './ws-gateway.js';
@@ -28,14 +29,12 @@ export class SocketTestApp {
   ) {}
 
   get app(): INestApplication {
-    if (this.appValue === undefined) throw new Error('the socket test app is not started');
-    return this.appValue;
+    return started(this.appValue, 'the socket test app');
   }
 
   /** `http://127.0.0.1:<port>` */
   get url(): string {
-    if (this.urlValue === undefined) throw new Error('the socket test app is not started');
-    return this.urlValue;
+    return started(this.urlValue, 'the socket test app');
   }
 
   /** The app's HTTP server, for supertest. */
