@@ -1,46 +1,35 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type { RedisConnection } from 'nest-redis-session';
 import request from 'supertest';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
 import { infoField, onNode } from './support/redis-node.js';
-import { RedisSentinelGroup } from './support/redis-sentinel.js';
+import { useSentinelGroup } from './support/redis-sentinel.js';
 import { RedisServer } from './support/redis-server.js';
 import { allKeys } from './support/robustness-redis.js';
 import {
   BOUND,
   COMMAND_TIMEOUT,
-  describeSessionCore,
-  publicIdOfCookie,
-  sessionKeyOfCookie,
+  expectUnavailable,
   startReplicatedApp,
-  type ReplicatedApp,
-} from './support/replicated-core.js';
-import { ADAPTERS, type AdapterName } from './support/test-app.js';
+  useReplicatedApp,
+} from './support/replicated-app.js';
+import { describeSessionCore, publicIdOfCookie, sessionKeyOfCookie } from './support/replicated-core.js';
+import { ADAPTERS } from './support/test-app.js';
 import { waitFor } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
 
-let group: RedisSentinelGroup;
-let inspector: Redis;
-
-beforeAll(async () => {
-  group = await RedisSentinelGroup.start({
-    // DEBUG RELOAD and a slow load (100 µs a key, answering clients meanwhile) make LOADING last a second.
-    args: [
-      '--enable-debug-command',
-      'local',
-      '--key-load-delay',
-      '100',
-      '--loading-process-events-interval-bytes',
-      '1024',
-    ],
-  });
-  inspector = group.client();
-});
-
-afterAll(async () => {
-  inspector?.disconnect();
-  await group?.destroy();
+const group = useSentinelGroup({
+  // DEBUG RELOAD and a slow load (100 µs a key, answering clients meanwhile) make LOADING last a second.
+  args: [
+    '--enable-debug-command',
+    'local',
+    '--key-load-delay',
+    '100',
+    '--loading-process-events-interval-bytes',
+    '1024',
+  ],
 });
 
 /** Every key on the current primary, by SCAN. */
@@ -52,45 +41,26 @@ async function primaryKeys(): Promise<string[]> {
 describeSessionCore('Redis Sentinel (1 primary, 1 replica, 3 sentinels)', () => ({
   connection: () => group.connection(),
   keys: primaryKeys,
-  pttl: (key) => inspector.pttl(key),
-  hget: (key, field) => inspector.hget(key, field),
+  pttl: (key) => group.inspector.pttl(key),
+  hget: (key, field) => group.inspector.hget(key, field),
   flush: async () => {
-    await inspector.flushall();
+    await group.inspector.flushall();
   },
 }));
 
-function startApp(adapter: AdapterName): Promise<ReplicatedApp> {
-  return startReplicatedApp(adapter, group.connection(), { commandTimeout: COMMAND_TIMEOUT });
-}
-
-/** A guarded read and a write with `cookie` both get a quick 503 and leave the cookie alone. */
-async function expectUnavailable(server: Server, cookie: string): Promise<void> {
-  const start = performance.now();
-  const read = await request(server).get('/private').set('Cookie', cookie);
-  expect(read.status).toBe(503);
-  expect(performance.now() - start).toBeLessThan(BOUND);
-  expect(setCookieFor(read)).toBeUndefined();
-  const write = await request(server).post('/set/k').set('Cookie', cookie).send({ value: 1 });
-  expect(write.status).toBe(503);
-  expect(setCookieFor(write)).toBeUndefined();
-}
+/** How the apps below connect: through the Sentinels, read once the group is up. */
+const connection = (): RedisConnection => group.connection();
 
 describe.each(ADAPTERS)('LOADING on %s', (adapter) => {
-  let app: INestApplication;
-  let server: Server;
-
-  beforeAll(async () => {
-    ({ app, server } = await startApp(adapter));
-  });
+  const subject = useReplicatedApp(adapter, connection, { module: { commandTimeout: COMMAND_TIMEOUT } });
 
   afterAll(async () => {
-    await app?.close();
-    await inspector.flushall();
+    await group.inspector.flushall();
   });
 
   it('answers 503 while the primary loads its dataset, without touching the cookie; the same cookie works after', async () => {
     const cookie = cookieFrom(
-      await request(server)
+      await request(subject.server)
         .post('/login')
         .send({ userId: `loader-${adapter}` })
         .expect(201),
@@ -106,12 +76,12 @@ describe.each(ADAPTERS)('LOADING on %s', (adapter) => {
       await waitFor('the primary to be loading', async () =>
         onNode(primary.port, async (c) => infoField(await c.info('persistence'), 'loading') === '1'),
       );
-      await expectUnavailable(server, cookie);
+      await expectUnavailable(subject.server, cookie);
     } finally {
       await reloading;
     }
     expect(await onNode(primary.port, (c) => c.info('errorstats'))).toMatch(/errorstat_LOADING:count=[1-9]/);
-    const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+    const me = await request(subject.server).get('/private').set('Cookie', cookie).expect(200);
     expect(me.body.userId).toBe(`loader-${adapter}`);
   });
 });
@@ -129,7 +99,7 @@ describe.each(ADAPTERS)('READONLY on %s: a primary demoted behind a fixed addres
       args: ['--repl-diskless-sync-delay', '0', '--replicaof', '127.0.0.1', String(primary.port)],
     });
     stats = primary.client();
-    ({ app, server } = await startReplicatedApp(adapter, primary.url, { commandTimeout: COMMAND_TIMEOUT }));
+    ({ app, server } = await startReplicatedApp(adapter, primary.url, { module: { commandTimeout: COMMAND_TIMEOUT } }));
   });
 
   afterAll(async () => {
@@ -187,18 +157,8 @@ async function waitCalls(port: number): Promise<number> {
 }
 
 describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
-  let app: INestApplication;
-  let server: Server;
-
-  beforeAll(async () => {
-    ({ app, server } = await startReplicatedApp(adapter, group.connection(), {
-      commandTimeout: COMMAND_TIMEOUT,
-      waitForReplicas: 1,
-    }));
-  });
-
-  afterAll(async () => {
-    await app?.close();
+  const subject = useReplicatedApp(adapter, connection, {
+    module: { commandTimeout: COMMAND_TIMEOUT, waitForReplicas: 1 },
   });
 
   it('a login and a logout return only once the replica has them (WAIT on the primary)', async () => {
@@ -206,7 +166,7 @@ describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
     const replica = group.servers.find((s) => s !== primary)!;
     const before = await waitCalls(primary.port);
     const cookie = cookieFrom(
-      await request(server)
+      await request(subject.server)
         .post('/login')
         .send({ userId: `acked-${adapter}` })
         .expect(201),
@@ -215,7 +175,7 @@ describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
     expect(await onNode(replica.port, (c) => c.exists(sessionKeyOfCookie(cookie)))).toBe(1);
 
     const beforeLogout = await waitCalls(primary.port);
-    await request(server).post('/logout').set('Cookie', cookie).expect(201);
+    await request(subject.server).post('/logout').set('Cookie', cookie).expect(201);
     expect(await waitCalls(primary.port)).toBeGreaterThan(beforeLogout);
     expect(await onNode(replica.port, (c) => c.exists(sessionKeyOfCookie(cookie)))).toBe(0);
   });
@@ -224,13 +184,13 @@ describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
     const primary = await group.primary();
     const replica = group.servers.find((s) => s !== primary)!;
     const cookie = cookieFrom(
-      await request(server)
+      await request(subject.server)
         .post('/login')
         .send({ userId: `rotated-${adapter}` })
         .expect(201),
     );
     const before = await waitCalls(primary.port);
-    const rotated = await request(server).post('/regenerate').set('Cookie', cookie).expect(201);
+    const rotated = await request(subject.server).post('/regenerate').set('Cookie', cookie).expect(201);
     // One WAIT for the new record, one for the tombstone: losing the latter in a failover would bring the
     // old, signed-in ID back.
     expect((await waitCalls(primary.port)) - before).toBe(2);
@@ -245,12 +205,12 @@ describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
     process.kill(replica.pid, 'SIGSTOP');
     try {
       const start = performance.now();
-      const login = await request(server)
+      const login = await request(subject.server)
         .post('/login')
         .send({ userId: `unacked-${adapter}` });
       expect(login.status).toBe(201);
       expect(performance.now() - start).toBeLessThan(BOUND);
-      await request(server).get('/private').set('Cookie', cookieFrom(login)).expect(200);
+      await request(subject.server).get('/private').set('Cookie', cookieFrom(login)).expect(200);
     } finally {
       process.kill(replica.pid, 'SIGCONT');
     }

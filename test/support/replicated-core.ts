@@ -4,38 +4,11 @@ import request from 'supertest';
 import { cookieFrom, setCookieFor, valueOf } from './cookies.js';
 import { FixtureController } from './fixture.controller.js';
 import { gate, GateController } from './gate.controller.js';
+import { startReplicatedApp } from './replicated-app.js';
 import { publicIdForTests } from './signer.js';
-import {
-  ADAPTERS,
-  createSessionApp,
-  type AdapterName,
-  type SessionAppOptions,
-  type TestAppDefinition,
-} from './test-app.js';
+import { ADAPTERS } from './test-app.js';
 
 type Server = Parameters<typeof request>[0];
-
-/** The command timeout of the apps the cluster and Sentinel suites build themselves. */
-export const COMMAND_TIMEOUT = 500;
-/** "Quickly": the command timeout plus room for a busy 2-core machine. */
-export const BOUND = COMMAND_TIMEOUT + 1_500;
-
-/** An app with the fixture routes on a replicated deployment, and its HTTP server for supertest. */
-export interface ReplicatedApp {
-  readonly app: INestApplication;
-  readonly server: Server;
-}
-
-/** `createSessionApp` on `connection` with `options` (and `definition`); the caller closes the app. */
-export async function startReplicatedApp(
-  adapter: AdapterName,
-  connection: RedisConnection,
-  options: Omit<SessionAppOptions, 'redis'> = {},
-  definition: Partial<TestAppDefinition> = {},
-): Promise<ReplicatedApp> {
-  const app = await createSessionApp(adapter, { redis: connection, ...options }, definition);
-  return { app, server: app.getHttpServer() as Server };
-}
 
 /** What the core suite needs from a deployment: how an app connects, and a look at the keys. */
 export interface Deployment {
@@ -78,12 +51,9 @@ export function describeSessionCore(title: string, deployment: () => Deployment)
     let server: Server;
 
     beforeAll(async () => {
-      ({ app, server } = await startReplicatedApp(
-        adapter,
-        deployment().connection(),
-        {},
-        { controllers: [FixtureController, GateController] },
-      ));
+      ({ app, server } = await startReplicatedApp(adapter, deployment().connection(), {
+        controllers: [FixtureController, GateController],
+      }));
     });
 
     afterAll(async () => {
