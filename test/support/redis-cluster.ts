@@ -92,6 +92,7 @@ export class RedisCluster {
     return this.serverList;
   }
 
+  /** The settings it was started with, defaults filled in. */
   get options(): Required<Omit<RedisClusterOptions, 'args'>> {
     return started(this.settings, 'the Redis Cluster');
   }

@@ -33,6 +33,7 @@ export class ReplicatedApp {
     return this.app.getHttpServer() as Parameters<typeof request>[0];
   }
 
+  /** Builds the app on `connection` (and listens, if asked). */
   async start(adapter: AdapterName, connection: RedisConnection, options: ReplicatedAppOptions = {}): Promise<this> {
     this.appValue = await createSessionApp(
       adapter,
@@ -43,6 +44,7 @@ export class ReplicatedApp {
     return this;
   }
 
+  /** Closes the app, if it was built. */
   async close(): Promise<void> {
     await this.appValue?.close();
   }
