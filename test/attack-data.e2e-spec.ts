@@ -4,26 +4,14 @@
  * real redis-server (the memory-store runs start one too, unused).
  */
 import { sessionCookieOf, setCookieFor } from './support/cookies.js';
-import type { HttpClient, Reply } from './support/robustness-http.js';
-import type { RobustnessApp } from './support/robustness-app.js';
-import { liveRecords } from './support/robustness-redis.js';
-import { Latches } from './support/robustness.controller.js';
+import type { HttpClient } from './support/robustness-http.js';
+import { liveRecords, storedDataBytes } from './support/robustness-redis.js';
+import { parkedPost } from './support/robustness.controller.js';
 import { RotationController } from './support/rotation.controller.js';
 import { AttackController, StepHooks, startAttackApp, type AttackApp } from './support/attack-kit.js';
 import { ADAPTERS } from './support/test-app.js';
 
 const LIMIT = 65_536;
-
-/** What a stored record's data fields take, as maxSessionBytes counts them. */
-async function storedDataBytes(app: RobustnessApp, key: string): Promise<number> {
-  const fields = await app.inspector.hgetall(key);
-  let bytes = 0;
-  for (const [name, value] of Object.entries(fields)) {
-    if (name.startsWith('#') && !name.startsWith('##')) continue;
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-  }
-  return bytes;
-}
 
 for (const store of ['redis', 'memory'] as const) {
   describe.each(ADAPTERS)(`attack: data under rotation (${store} store) on %s`, (adapter) => {
@@ -57,21 +45,6 @@ for (const store of ['redis', 'memory'] as const) {
       await limited.flush();
     });
 
-    async function parked(
-      client: HttpClient,
-      latch: string,
-      path: string,
-      cookie: string,
-      json?: unknown,
-    ): Promise<() => Promise<Reply>> {
-      const reply = client.post(path.replace(':latch', latch), { cookie, json });
-      await Latches.arrived(latch);
-      return () => {
-        Latches.release(latch);
-        return reply;
-      };
-    }
-
     /** The data size of the session a cookie names, as the app sees it (works for both stores). */
     async function dataBytesSeen(client: HttpClient, cookie: string): Promise<number> {
       const data = (await client.get('/rot/view', { cookie })).body.data as Record<string, unknown>;
@@ -90,7 +63,7 @@ for (const store of ['redis', 'memory'] as const) {
           let cookie = sessionCookieOf(await http.post('/set/seed', { json: { value: 1 } }));
           if (rotation === 'regenerate()')
             cookie = sessionCookieOf(await http.post('/login', { cookie, json: { userId: 'u4' } }));
-          const rotating = await parked(
+          const rotating = await parkedPost(
             http,
             `grow-${rotation}`,
             '/atk/slow/:latch/grow-then-rotate/mine/40000',
@@ -125,7 +98,7 @@ for (const store of ['redis', 'memory'] as const) {
         for (const reply of replies) expect([201, 413]).toContain(reply.status);
         if (attack.robust) {
           const [key] = await liveRecords(attack.robust.inspector);
-          expect(await storedDataBytes(attack.robust, key!)).toBeLessThanOrEqual(LIMIT);
+          expect(await storedDataBytes(attack.robust.inspector, key!)).toBeLessThanOrEqual(LIMIT);
         }
         expect(await dataBytesSeen(http, cookie)).toBeLessThanOrEqual(LIMIT);
         expect((await http.post('/set/small', { cookie, json: { value: 'ok' } })).status).toBe(201);
@@ -196,7 +169,7 @@ for (const store of ['redis', 'memory'] as const) {
     describe('writes in flight across rotations', () => {
       it('a write in flight across two quick regenerates follows the chain to the current session', async () => {
         const first = sessionCookieOf(await http.post('/login', { json: { userId: 'u6' } }));
-        const slow = await parked(http, 'chain', '/r/slow/:latch/set/late', first, { value: 'kept?' });
+        const slow = await parkedPost(http, 'chain', '/r/slow/:latch/set/late', first, { value: 'kept?' });
         const second = sessionCookieOf(await http.post('/regenerate', { cookie: first }));
         const third = sessionCookieOf(await http.post('/regenerate', { cookie: second }));
         const late = await slow();
@@ -221,7 +194,7 @@ for (const store of ['redis', 'memory'] as const) {
 
       it('a planted anonymous ID parked across the victim’s login cannot replace the victim’s data (session.data = {...})', async () => {
         const planted = sessionCookieOf(await http.post('/set/planted', { json: { value: 1 } }));
-        const slow = await parked(http, 'replace', '/atk/slow/:latch/replace', planted, { value: { evil: true } });
+        const slow = await parkedPost(http, 'replace', '/atk/slow/:latch/replace', planted, { value: { evil: true } });
         const victim = sessionCookieOf(await http.post('/login', { cookie: planted, json: { userId: 'victim' } }));
         expect((await http.post('/set/csrf', { cookie: victim, json: { value: 'tok' } })).status).toBe(201);
         const late = await slow();
@@ -234,7 +207,7 @@ for (const store of ['redis', 'memory'] as const) {
 
       it('user A’s slow write does not land in user B’s session after A→B login on a shared browser', async () => {
         const alice = sessionCookieOf(await http.post('/login', { json: { userId: 'alice' } }));
-        const slow = await parked(http, 'ab', '/r/slow/:latch/set/aliceSecret', alice, { value: 's3cret' });
+        const slow = await parkedPost(http, 'ab', '/r/slow/:latch/set/aliceSecret', alice, { value: 's3cret' });
         const bob = sessionCookieOf(await http.post('/login', { cookie: alice, json: { userId: 'bob' } }));
         const late = await slow();
         expect(setCookieFor(late)).toBeUndefined();

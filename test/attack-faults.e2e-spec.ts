@@ -8,27 +8,10 @@ import { SessionEvents } from 'nest-redis-session';
 import { sessionCookieOf, setCookieFor } from './support/cookies.js';
 import type { HttpClient } from './support/robustness-http.js';
 import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import { liveRecords } from './support/robustness-redis.js';
+import { fillUp, indexMembers, liveRecords, unfill } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
 import { AttackController, StepHooks } from './support/attack-kit.js';
 import { ADAPTERS } from './support/test-app.js';
-
-async function indexMembers(app: RobustnessApp): Promise<string[]> {
-  const members: string[] = [];
-  for (const index of await app.inspector.keys('sess:u:*'))
-    members.push(...(await app.inspector.zrange(index, '0', '-1')));
-  return members.sort();
-}
-
-async function fillUp(app: RobustnessApp): Promise<void> {
-  await app.inspector.config('SET', 'maxmemory-policy', 'noeviction');
-  await app.inspector.config('SET', 'maxmemory', '1');
-  await expect(app.inspector.set('probe', 'x')).rejects.toThrow(/OOM/);
-}
-
-async function unfill(app: RobustnessApp): Promise<void> {
-  await app.inspector.config('SET', 'maxmemory', '0');
-}
 
 /** A typical Nest subscriber: async, awaiting an audit write that fails. */
 @Injectable()
@@ -61,7 +44,7 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
 
     afterEach(async () => {
       hooks.reset();
-      await unfill(app);
+      await unfill(app.inspector);
       await app.inspector.flushall();
     });
 
@@ -70,14 +53,14 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
       const paused = hooks.pause('indexAdd', 'before');
       const pending = http.post('/regenerate', { cookie });
       await paused.arrived;
-      await fillUp(app);
+      await fillUp(app.inspector);
       paused.release();
       const reply = await pending;
-      await unfill(app);
+      await unfill(app.inspector);
       // Redis refuses a denyoom command only as a script's first write; index-add's ZREMRANGEBYSCORE comes
       // first, so the swap is never left half-done.
       expect(reply.status).toBe(201);
-      expect(await indexMembers(app)).toHaveLength(1);
+      expect(await indexMembers(app.inspector)).toHaveLength(1);
       await http.post('/rot/revoke-all/u1');
       expect((await http.get('/private', { cookie: sessionCookieOf(reply) })).status).toBe(401);
       expect((await http.get('/private', { cookie })).status).toBe(401);
@@ -85,9 +68,9 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
 
     it('a full Redis refuses a regenerate (503) and changes nothing with the default grace period', async () => {
       const cookie = sessionCookieOf(await http.post('/login', { json: { userId: 'u2' } }));
-      await fillUp(app);
+      await fillUp(app.inspector);
       const reply = await http.post('/regenerate', { cookie });
-      await unfill(app);
+      await unfill(app.inspector);
       expect(reply.status).toBe(503);
       expect((await http.get('/private', { cookie })).status).toBe(200);
     });
@@ -105,24 +88,24 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
     });
 
     afterEach(async () => {
-      await unfill(app);
+      await unfill(app.inspector);
       await app.inspector.flushall();
     });
 
     it('a regenerate refused by a full Redis (503) changes nothing: the user stays signed in', async () => {
       const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u3' } }));
-      await fillUp(app);
+      await fillUp(app.inspector);
       const reply = await app.http.post('/regenerate', { cookie });
-      await unfill(app);
+      await unfill(app.inspector);
       expect(reply.status).toBe(503);
       expect((await app.http.get('/private', { cookie })).status).toBe(200);
     });
 
     it('a login refused by a full Redis (503) keeps the anonymous cart', async () => {
       const cookie = sessionCookieOf(await app.http.post('/set/cart', { json: { value: ['tea'] } }));
-      await fillUp(app);
+      await fillUp(app.inspector);
       const reply = await app.http.post('/login', { cookie, json: { userId: 'u3' } });
-      await unfill(app);
+      await unfill(app.inspector);
       expect(reply.status).toBe(503);
       expect((await app.http.get('/key/cart', { cookie })).body).toEqual({ value: ['tea'] });
     });

@@ -6,17 +6,10 @@
 import { sessionCookieOf, setCookieFor } from './support/cookies.js';
 import type { HttpClient } from './support/robustness-http.js';
 import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import { liveRecords } from './support/robustness-redis.js';
+import { indexMembers, liveRecords } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
 import { AttackController, StepHooks } from './support/attack-kit.js';
 import { ADAPTERS } from './support/test-app.js';
-
-async function indexMembers(app: RobustnessApp): Promise<string[]> {
-  const members: string[] = [];
-  for (const index of await app.inspector.keys('sess:u:*'))
-    members.push(...(await app.inspector.zrange(index, '0', '-1')));
-  return members.sort();
-}
 
 describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (adapter) => {
   describe('a planted anonymous ID and regenerate() (anti-fixation before a sensitive flow)', () => {
@@ -134,7 +127,7 @@ describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (
         for (const key of await liveRecords(app.inspector))
           if ((await app.inspector.hget(key, '#u')) === 'u2') signedIn.push(key);
         expect(signedIn).toHaveLength(1);
-        expect((await indexMembers(app)).map((m) => `sess:{${m}}`)).toEqual(signedIn);
+        expect((await indexMembers(app.inspector)).map((m) => `sess:{${m}}`)).toEqual(signedIn);
       },
     );
   });
