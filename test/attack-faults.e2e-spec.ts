@@ -7,7 +7,7 @@ import { Injectable } from '@nestjs/common';
 import { SessionEvents } from 'nest-redis-session';
 import { sessionCookieOf, setCookieFor } from './support/cookies.js';
 import type { HttpClient } from './support/robustness-http.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
+import { useRobustnessApp } from './support/robustness-app.js';
 import { fillUp, indexMembers, liveRecords, unfill } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
 import { AttackController, StepHooks } from './support/attack-kit.js';
@@ -28,18 +28,13 @@ class AsyncThrowingSubscriber {
 
 describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
   describe('Redis out of memory between create and index-add (grace 5 s)', () => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, { controllers: [RotationController, AttackController] });
     let hooks: StepHooks;
     let http: HttpClient;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { controllers: [RotationController, AttackController] });
+    beforeAll(() => {
       http = app.http;
       hooks = new StepHooks(app.app);
-    });
-
-    afterAll(async () => {
-      await app?.close();
     });
 
     afterEach(async () => {
@@ -77,15 +72,7 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
   });
 
   describe('rotationGracePeriod 0 and a full Redis', () => {
-    let app: RobustnessApp;
-
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { module: { rotationGracePeriod: 0 } });
-    });
-
-    afterAll(async () => {
-      await app?.close();
-    });
+    const app = useRobustnessApp(adapter, { module: { rotationGracePeriod: 0 } });
 
     afterEach(async () => {
       await unfill(app.inspector);
@@ -112,16 +99,11 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
   });
 
   describe('touchAfter 0: a request with the old cookie between create and index-add of a regenerate', () => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, { controllers: [RotationController], module: { touchAfter: 0 } });
     let hooks: StepHooks;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { controllers: [RotationController], module: { touchAfter: 0 } });
+    beforeAll(() => {
       hooks = new StepHooks(app.app);
-    });
-
-    afterAll(async () => {
-      await app?.close();
     });
 
     afterEach(async () => {
@@ -167,16 +149,11 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
   });
 
   describe('Redis stopped (SIGSTOP) between create and index-add', () => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, { controllers: [RotationController], module: { commandTimeout: 300 } });
     let hooks: StepHooks;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { controllers: [RotationController], module: { commandTimeout: 300 } });
+    beforeAll(() => {
       hooks = new StepHooks(app.app);
-    });
-
-    afterAll(async () => {
-      await app?.close();
     });
 
     afterEach(async () => {
@@ -206,19 +183,17 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
   });
 
   describe('an async SessionEvents subscriber that rejects (guarantee 7)', () => {
-    let app: RobustnessApp;
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown): void => {
       rejections.push(reason);
     };
 
-    beforeAll(async () => {
+    // Listening from before the app starts until after it closes: hooks run in the order declared.
+    beforeAll(() => {
       process.on('unhandledRejection', onRejection);
-      app = await startRobustnessApp(adapter, { providers: [AsyncThrowingSubscriber] });
     });
-
-    afterAll(async () => {
-      await app?.close();
+    const app = useRobustnessApp(adapter, { providers: [AsyncThrowingSubscriber] });
+    afterAll(() => {
       process.off('unhandledRejection', onRejection);
     });
 

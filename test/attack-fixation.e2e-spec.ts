@@ -5,7 +5,7 @@
  */
 import { sessionCookieOf, setCookieFor } from './support/cookies.js';
 import type { HttpClient } from './support/robustness-http.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
+import { useRobustnessApp } from './support/robustness-app.js';
 import { indexMembers, liveRecords } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
 import { AttackController, StepHooks } from './support/attack-kit.js';
@@ -13,16 +13,11 @@ import { ADAPTERS } from './support/test-app.js';
 
 describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (adapter) => {
   describe('a planted anonymous ID and regenerate() (anti-fixation before a sensitive flow)', () => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, { controllers: [RotationController, AttackController] });
     let http: HttpClient;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { controllers: [RotationController, AttackController] });
+    beforeAll(() => {
       http = app.http;
-    });
-
-    afterAll(async () => {
-      await app?.close();
     });
 
     beforeEach(async () => {
@@ -57,15 +52,7 @@ describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (
   });
 
   describe('S21: the rotation tombstone and the absolute deadline', () => {
-    let app: RobustnessApp;
-
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { module: { absoluteTimeout: 3_000 } });
-    });
-
-    afterAll(async () => {
-      await app?.close();
-    });
+    const app = useRobustnessApp(adapter, { module: { absoluteTimeout: 3_000 } });
 
     it('S21: a regenerate 1.5 s before the deadline leaves no key (the tombstone) past the deadline', async () => {
       const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u1' } }));
@@ -83,19 +70,14 @@ describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (
   });
 
   describe("maxSessionsPerUser 1, 'evict-oldest', a second device signing in at each step of a regenerate", () => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, {
+      controllers: [RotationController],
+      module: { maxSessionsPerUser: 1, onSessionLimit: 'evict-oldest' },
+    });
     let hooks: StepHooks;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, {
-        controllers: [RotationController],
-        module: { maxSessionsPerUser: 1, onSessionLimit: 'evict-oldest' },
-      });
+    beforeAll(() => {
       hooks = new StepHooks(app.app);
-    });
-
-    afterAll(async () => {
-      await app?.close();
     });
 
     beforeEach(async () => {

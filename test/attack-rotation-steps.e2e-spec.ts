@@ -5,7 +5,7 @@
  */
 import { sessionCookieOf, setCookieFor } from './support/cookies.js';
 import type { HttpClient, Reply } from './support/robustness-http.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
+import { useRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
 import { indexMembers, liveRecords } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
 import { AttackController, StepHooks } from './support/attack-kit.js';
@@ -29,21 +29,16 @@ async function signedInRecordsOf(app: RobustnessApp, userId: string): Promise<st
 
 for (const grace of [5_000, 0]) {
   describe.each(ADAPTERS)(`attack: revoke at each rotation step (rotationGracePeriod ${grace}) on %s`, (adapter) => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, {
+      controllers: [RotationController, AttackController],
+      module: { rotationGracePeriod: grace },
+    });
     let http: HttpClient;
     let hooks: StepHooks;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, {
-        controllers: [RotationController, AttackController],
-        module: { rotationGracePeriod: grace },
-      });
+    beforeAll(() => {
       http = app.http;
       hooks = new StepHooks(app.app);
-    });
-
-    afterAll(async () => {
-      await app?.close();
     });
 
     beforeEach(async () => {

@@ -1,5 +1,5 @@
 import { sessionCookieOf } from './support/cookies.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
+import { useRobustnessApp } from './support/robustness-app.js';
 import { ADAPTERS } from './support/test-app.js';
 import { waitFor } from './support/timing.js';
 
@@ -8,15 +8,7 @@ import { waitFor } from './support/timing.js';
  * deletion brings the session back. With RDB snapshots alone everything since the last snapshot is lost.
  */
 describe.each(ADAPTERS)('Redis persistence on %s', (adapter) => {
-  let app: RobustnessApp;
-
-  beforeAll(async () => {
-    app = await startRobustnessApp(adapter);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useRobustnessApp(adapter);
 
   it('with RDB snapshots only, a logout lost in a crash (kill -9) brings the signed-out session back', async () => {
     const { http, inspector, redis } = app;

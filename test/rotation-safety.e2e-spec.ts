@@ -4,7 +4,7 @@ import { map } from 'rxjs';
 import { CapturingLogger } from './support/capturing-logger.js';
 import { sessionCookieOf, setCookieFor } from './support/cookies.js';
 import { type HttpClient, type Reply } from './support/robustness-http.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
+import { useRobustnessApp } from './support/robustness-app.js';
 import { fillUp, indexMembers, liveRecords, storedDataBytes, unfill } from './support/robustness-redis.js';
 import { parkedPost } from './support/robustness.controller.js';
 import { RotationController } from './support/rotation.controller.js';
@@ -29,16 +29,11 @@ class ThrowingSubscriber {
 }
 
 describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
-  let app: RobustnessApp;
+  const app = useRobustnessApp(adapter, { controllers: [RotationController] });
   let http: HttpClient;
 
-  beforeAll(async () => {
-    app = await startRobustnessApp(adapter, { controllers: [RotationController] });
+  beforeAll(() => {
     http = app.http;
-  });
-
-  afterAll(async () => {
-    await app?.close();
   });
 
   beforeEach(async () => {
@@ -293,16 +288,8 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
   });
 
   describe('6. Redis out of memory (maxmemory, noeviction)', () => {
-    let full: RobustnessApp;
-
-    beforeAll(async () => {
-      // touchAfter 0: every read is due for an idle-timer refresh.
-      full = await startRobustnessApp(adapter, { module: { touchAfter: 0 } });
-    });
-
-    afterAll(async () => {
-      await full?.close();
-    });
+    // touchAfter 0: every read is due for an idle-timer refresh.
+    const full = useRobustnessApp(adapter, { module: { touchAfter: 0 } });
 
     afterEach(async () => {
       await unfill(full.inspector);
@@ -351,15 +338,13 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
     const onUncaught = (error: unknown): void => {
       uncaught.push(error);
     };
-    let buggy: RobustnessApp;
 
-    beforeAll(async () => {
+    // Listening from before the app starts until after it closes: hooks run in the order declared.
+    beforeAll(() => {
       process.on('uncaughtException', onUncaught);
-      buggy = await startRobustnessApp(adapter, { providers: [ThrowingSubscriber], logger });
     });
-
-    afterAll(async () => {
-      await buggy?.close();
+    const buggy = useRobustnessApp(adapter, { providers: [ThrowingSubscriber], logger });
+    afterAll(() => {
       process.off('uncaughtException', onUncaught);
     });
 
