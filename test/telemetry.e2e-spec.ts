@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { metrics, trace, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import {
@@ -22,6 +22,7 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
+import { CapturingLogger } from './support/capturing-logger.js';
 import { cookieFrom, valueOf } from './support/cookies.js';
 import { RedisSessionStore, SessionStore } from './support/internals.js';
 import { useRedisServer } from './support/redis-fixture.js';
@@ -253,16 +254,7 @@ describe('without @opentelemetry/api', () => {
   it.each(['memory', 'redis'] as const)(
     'logs nothing about it (%s store): an absent optional peer is not news',
     async (store) => {
-      const logged: string[] = [];
-      const record = (level: string) => (message: unknown) => logged.push(`${level} ${String(message)}`);
-      const recorder: LoggerService = {
-        log: record('log'),
-        error: record('error'),
-        warn: record('warn'),
-        debug: record('debug'),
-        verbose: record('verbose'),
-        fatal: record('fatal'),
-      };
+      const logger = new CapturingLogger();
       const moduleRef = await Test.createTestingModule({
         imports: [
           RedisSessionModule.forRoot({
@@ -273,7 +265,7 @@ describe('without @opentelemetry/api', () => {
         ],
       })
         // Every level, debug included: what Nest's default logger shows an app.
-        .setLogger(recorder)
+        .setLogger(logger)
         .overrideProvider(REDIS_SESSION_TELEMETRY_LOADER)
         .useValue(notInstalled)
         .compile();
@@ -281,8 +273,8 @@ describe('without @opentelemetry/api', () => {
       try {
         await app.init();
         expect(app.get(SessionTelemetry).enabled).toBe(false);
-        expect(logged.length).toBeGreaterThan(0); // the recorder does see the module's lines
-        expect(logged.filter((line) => /telemetry/i.test(line))).toEqual([]);
+        expect(logger.lines.length).toBeGreaterThan(0); // the logger does see the module's lines
+        expect(logger.lines.filter((line) => /telemetry/i.test(line))).toEqual([]);
       } finally {
         await app.close();
       }
