@@ -3,26 +3,15 @@
  * races, forwarded requests writing, and the memory store keeping the Redis semantics. Both adapters,
  * real redis-server (the memory-store runs start one too, unused).
  */
-import { setCookieOf, sessionCookieOf, type HttpClient, type Reply } from './support/robustness-http.js';
-import type { RobustnessApp } from './support/robustness-app.js';
-import { liveRecords } from './support/robustness-redis.js';
-import { Latches } from './support/robustness.controller.js';
+import { sessionCookieOf, setCookieFor, setCookies } from './support/cookies.js';
+import type { HttpClient } from './support/robustness-http.js';
+import { liveRecords, storedDataBytes } from './support/robustness-redis.js';
+import { parkedPost } from './support/robustness.controller.js';
 import { RotationController } from './support/rotation.controller.js';
 import { AttackController, StepHooks, startAttackApp, type AttackApp } from './support/attack-kit.js';
 import { ADAPTERS } from './support/test-app.js';
 
 const LIMIT = 65_536;
-
-/** What a stored record's data fields take, as maxSessionBytes counts them. */
-async function storedDataBytes(app: RobustnessApp, key: string): Promise<number> {
-  const fields = await app.inspector.hgetall(key);
-  let bytes = 0;
-  for (const [name, value] of Object.entries(fields)) {
-    if (name.startsWith('#') && !name.startsWith('##')) continue;
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-  }
-  return bytes;
-}
 
 for (const store of ['redis', 'memory'] as const) {
   describe.each(ADAPTERS)(`attack: data under rotation (${store} store) on %s`, (adapter) => {
@@ -56,21 +45,6 @@ for (const store of ['redis', 'memory'] as const) {
       await limited.flush();
     });
 
-    async function parked(
-      client: HttpClient,
-      latch: string,
-      path: string,
-      cookie: string,
-      json?: unknown,
-    ): Promise<() => Promise<Reply>> {
-      const reply = client.post(path.replace(':latch', latch), { cookie, json });
-      await Latches.arrived(latch);
-      return () => {
-        Latches.release(latch);
-        return reply;
-      };
-    }
-
     /** The data size of the session a cookie names, as the app sees it (works for both stores). */
     async function dataBytesSeen(client: HttpClient, cookie: string): Promise<number> {
       const data = (await client.get('/rot/view', { cookie })).body.data as Record<string, unknown>;
@@ -89,7 +63,7 @@ for (const store of ['redis', 'memory'] as const) {
           let cookie = sessionCookieOf(await http.post('/set/seed', { json: { value: 1 } }));
           if (rotation === 'regenerate()')
             cookie = sessionCookieOf(await http.post('/login', { cookie, json: { userId: 'u4' } }));
-          const rotating = await parked(
+          const rotating = await parkedPost(
             http,
             `grow-${rotation}`,
             '/atk/slow/:latch/grow-then-rotate/mine/40000',
@@ -103,7 +77,7 @@ for (const store of ['redis', 'memory'] as const) {
           // The rotating request's own view (seed + 40 kB) passes its check; the merged record does not,
           // so the rotation is refused as a whole and undone: no new record, the old one as it was.
           expect(reply.status).toBe(413);
-          expect(reply.headers['set-cookie'] ?? []).toEqual([]);
+          expect(setCookies(reply)).toEqual([]);
           const after = await http.get('/rot/view', { cookie });
           expect(after.status).toBe(200);
           expect(after.body.data).toEqual(before);
@@ -124,7 +98,7 @@ for (const store of ['redis', 'memory'] as const) {
         for (const reply of replies) expect([201, 413]).toContain(reply.status);
         if (attack.robust) {
           const [key] = await liveRecords(attack.robust.inspector);
-          expect(await storedDataBytes(attack.robust, key!)).toBeLessThanOrEqual(LIMIT);
+          expect(await storedDataBytes(attack.robust.inspector, key!)).toBeLessThanOrEqual(LIMIT);
         }
         expect(await dataBytesSeen(http, cookie)).toBeLessThanOrEqual(LIMIT);
         expect((await http.post('/set/small', { cookie, json: { value: 'ok' } })).status).toBe(201);
@@ -158,7 +132,7 @@ for (const store of ['redis', 'memory'] as const) {
         paused.release();
         const refused = await a;
         expect(refused.status).toBe(409);
-        expect(setCookieOf(refused)).toBeUndefined();
+        expect(setCookieFor(refused)).toBeUndefined();
         // The browser keeps its old cookie: its cart must still be there.
         const seen = await limited.http.get('/rot/view', { cookie: deviceA });
         expect(seen.body).toMatchObject({ data: { cart: ['tea'] } });
@@ -195,12 +169,12 @@ for (const store of ['redis', 'memory'] as const) {
     describe('writes in flight across rotations', () => {
       it('a write in flight across two quick regenerates follows the chain to the current session', async () => {
         const first = sessionCookieOf(await http.post('/login', { json: { userId: 'u6' } }));
-        const slow = await parked(http, 'chain', '/rot/slow/:latch/set/late', first, { value: 'kept?' });
+        const slow = await parkedPost(http, 'chain', '/r/slow/:latch/set/late', first, { value: 'kept?' });
         const second = sessionCookieOf(await http.post('/regenerate', { cookie: first }));
         const third = sessionCookieOf(await http.post('/regenerate', { cookie: second }));
         const late = await slow();
         expect(late.status).toBe(201);
-        expect(setCookieOf(late)).toBeUndefined();
+        expect(setCookieFor(late)).toBeUndefined();
         // README: requests with the old cookie "read and write the new session's data ... their writes are not lost".
         expect((await http.get('/rot/view', { cookie: third })).body).toMatchObject({ data: { late: 'kept?' } });
       });
@@ -211,7 +185,7 @@ for (const store of ['redis', 'memory'] as const) {
         for (const action of ['regenerate', 'login', 'logout', 'destroy']) {
           const reply = await http.post(`/atk/save-then/${action}`, { cookie: before, json: { userId: 'u7' } });
           expect(reply.status).toBe(409);
-          expect(setCookieOf(reply)).toBeUndefined();
+          expect(setCookieFor(reply)).toBeUndefined();
         }
         const mine = await http.get('/private', { cookie: after });
         expect(mine.status).toBe(200);
@@ -220,12 +194,12 @@ for (const store of ['redis', 'memory'] as const) {
 
       it('a planted anonymous ID parked across the victim’s login cannot replace the victim’s data (session.data = {...})', async () => {
         const planted = sessionCookieOf(await http.post('/set/planted', { json: { value: 1 } }));
-        const slow = await parked(http, 'replace', '/atk/slow/:latch/replace', planted, { value: { evil: true } });
+        const slow = await parkedPost(http, 'replace', '/atk/slow/:latch/replace', planted, { value: { evil: true } });
         const victim = sessionCookieOf(await http.post('/login', { cookie: planted, json: { userId: 'victim' } }));
         expect((await http.post('/set/csrf', { cookie: victim, json: { value: 'tok' } })).status).toBe(201);
         const late = await slow();
         expect(late.status).toBe(201);
-        expect(setCookieOf(late)).toBeUndefined();
+        expect(setCookieFor(late)).toBeUndefined();
         const seen = (await http.get('/rot/view', { cookie: victim })).body;
         expect(seen).toMatchObject({ userId: 'victim', data: { planted: 1, csrf: 'tok' } });
         expect(seen.data).not.toHaveProperty('evil');
@@ -233,10 +207,10 @@ for (const store of ['redis', 'memory'] as const) {
 
       it('user A’s slow write does not land in user B’s session after A→B login on a shared browser', async () => {
         const alice = sessionCookieOf(await http.post('/login', { json: { userId: 'alice' } }));
-        const slow = await parked(http, 'ab', '/rot/slow/:latch/set/aliceSecret', alice, { value: 's3cret' });
+        const slow = await parkedPost(http, 'ab', '/r/slow/:latch/set/aliceSecret', alice, { value: 's3cret' });
         const bob = sessionCookieOf(await http.post('/login', { cookie: alice, json: { userId: 'bob' } }));
         const late = await slow();
-        expect(setCookieOf(late)).toBeUndefined();
+        expect(setCookieFor(late)).toBeUndefined();
         expect((await http.get('/rot/view', { cookie: bob })).body.data).not.toHaveProperty('aliceSecret');
         // And Alice's old cookie sees nothing of Bob.
         expect((await http.get('/rot/view', { cookie: alice })).body).toMatchObject({ userId: null, data: {} });
@@ -247,7 +221,7 @@ for (const store of ['redis', 'memory'] as const) {
         const victim = sessionCookieOf(await http.post('/login', { cookie: planted, json: { userId: 'victim' } }));
         const attacker = await http.post('/login', { cookie: planted, json: { userId: 'attacker' } });
         expect(attacker.status).toBe(409);
-        expect(setCookieOf(attacker)).toBeUndefined();
+        expect(setCookieFor(attacker)).toBeUndefined();
         expect((await http.get('/private', { cookie: victim })).body.userId).toBe('victim');
       });
     });

@@ -5,29 +5,13 @@
  */
 import { Injectable } from '@nestjs/common';
 import { SessionEvents } from 'nest-redis-session';
-import { setCookieOf, sessionCookieOf, type HttpClient } from './support/robustness-http.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import { liveRecords } from './support/robustness-redis.js';
+import { sessionCookieOf, setCookieFor } from './support/cookies.js';
+import type { HttpClient } from './support/robustness-http.js';
+import { useRobustnessApp } from './support/robustness-app.js';
+import { fillUp, indexMembers, liveRecords, unfill } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
 import { AttackController, StepHooks } from './support/attack-kit.js';
 import { ADAPTERS } from './support/test-app.js';
-
-async function indexMembers(app: RobustnessApp): Promise<string[]> {
-  const members: string[] = [];
-  for (const index of await app.inspector.keys('sess:u:*'))
-    members.push(...(await app.inspector.zrange(index, '0', '-1')));
-  return members.sort();
-}
-
-async function fillUp(app: RobustnessApp): Promise<void> {
-  await app.inspector.config('SET', 'maxmemory-policy', 'noeviction');
-  await app.inspector.config('SET', 'maxmemory', '1');
-  await expect(app.inspector.set('probe', 'x')).rejects.toThrow(/OOM/);
-}
-
-async function unfill(app: RobustnessApp): Promise<void> {
-  await app.inspector.config('SET', 'maxmemory', '0');
-}
 
 /** A typical Nest subscriber: async, awaiting an audit write that fails. */
 @Injectable()
@@ -44,23 +28,18 @@ class AsyncThrowingSubscriber {
 
 describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
   describe('Redis out of memory between create and index-add (grace 5 s)', () => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, { controllers: [RotationController, AttackController] });
     let hooks: StepHooks;
     let http: HttpClient;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { controllers: [RotationController, AttackController] });
+    beforeAll(() => {
       http = app.http;
       hooks = new StepHooks(app.app);
     });
 
-    afterAll(async () => {
-      await app?.close();
-    });
-
     afterEach(async () => {
       hooks.reset();
-      await unfill(app);
+      await unfill(app.inspector);
       await app.inspector.flushall();
     });
 
@@ -69,14 +48,14 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
       const paused = hooks.pause('indexAdd', 'before');
       const pending = http.post('/regenerate', { cookie });
       await paused.arrived;
-      await fillUp(app);
+      await fillUp(app.inspector);
       paused.release();
       const reply = await pending;
-      await unfill(app);
+      await unfill(app.inspector);
       // Redis refuses a denyoom command only as a script's first write; index-add's ZREMRANGEBYSCORE comes
       // first, so the swap is never left half-done.
       expect(reply.status).toBe(201);
-      expect(await indexMembers(app)).toHaveLength(1);
+      expect(await indexMembers(app.inspector)).toHaveLength(1);
       await http.post('/rot/revoke-all/u1');
       expect((await http.get('/private', { cookie: sessionCookieOf(reply) })).status).toBe(401);
       expect((await http.get('/private', { cookie })).status).toBe(401);
@@ -84,60 +63,47 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
 
     it('a full Redis refuses a regenerate (503) and changes nothing with the default grace period', async () => {
       const cookie = sessionCookieOf(await http.post('/login', { json: { userId: 'u2' } }));
-      await fillUp(app);
+      await fillUp(app.inspector);
       const reply = await http.post('/regenerate', { cookie });
-      await unfill(app);
+      await unfill(app.inspector);
       expect(reply.status).toBe(503);
       expect((await http.get('/private', { cookie })).status).toBe(200);
     });
   });
 
   describe('rotationGracePeriod 0 and a full Redis', () => {
-    let app: RobustnessApp;
-
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { module: { rotationGracePeriod: 0 } });
-    });
-
-    afterAll(async () => {
-      await app?.close();
-    });
+    const app = useRobustnessApp(adapter, { module: { rotationGracePeriod: 0 } });
 
     afterEach(async () => {
-      await unfill(app);
+      await unfill(app.inspector);
       await app.inspector.flushall();
     });
 
     it('a regenerate refused by a full Redis (503) changes nothing: the user stays signed in', async () => {
       const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u3' } }));
-      await fillUp(app);
+      await fillUp(app.inspector);
       const reply = await app.http.post('/regenerate', { cookie });
-      await unfill(app);
+      await unfill(app.inspector);
       expect(reply.status).toBe(503);
       expect((await app.http.get('/private', { cookie })).status).toBe(200);
     });
 
     it('a login refused by a full Redis (503) keeps the anonymous cart', async () => {
       const cookie = sessionCookieOf(await app.http.post('/set/cart', { json: { value: ['tea'] } }));
-      await fillUp(app);
+      await fillUp(app.inspector);
       const reply = await app.http.post('/login', { cookie, json: { userId: 'u3' } });
-      await unfill(app);
+      await unfill(app.inspector);
       expect(reply.status).toBe(503);
       expect((await app.http.get('/key/cart', { cookie })).body).toEqual({ value: ['tea'] });
     });
   });
 
   describe('touchAfter 0: a request with the old cookie between create and index-add of a regenerate', () => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, { controllers: [RotationController], module: { touchAfter: 0 } });
     let hooks: StepHooks;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { controllers: [RotationController], module: { touchAfter: 0 } });
+    beforeAll(() => {
       hooks = new StepHooks(app.app);
-    });
-
-    afterAll(async () => {
-      await app?.close();
     });
 
     afterEach(async () => {
@@ -171,11 +137,11 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
       const write = await app.http.post('/set/note', { cookie, json: { value: 'from the old cookie' } });
       paused.release();
       const reply = await pending;
-      const fresh = setCookieOf(reply) === undefined ? undefined : sessionCookieOf(reply);
+      const fresh = setCookieFor(reply) === undefined ? undefined : sessionCookieOf(reply);
       const record = await app.inspector.hgetall(`sess:{${newId}}`);
       expect({
         write: write.status,
-        writeSetsCookie: setCookieOf(write) !== undefined,
+        writeSetsCookie: setCookieFor(write) !== undefined,
         newRecordOwner: record['#u'] ?? null,
         freshSignedIn: fresh === undefined ? null : (await app.http.get('/private', { cookie: fresh })).status,
       }).toEqual({ write: 201, writeSetsCookie: false, newRecordOwner: 'u5', freshSignedIn: 200 });
@@ -183,16 +149,11 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
   });
 
   describe('Redis stopped (SIGSTOP) between create and index-add', () => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, { controllers: [RotationController], module: { commandTimeout: 300 } });
     let hooks: StepHooks;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { controllers: [RotationController], module: { commandTimeout: 300 } });
+    beforeAll(() => {
       hooks = new StepHooks(app.app);
-    });
-
-    afterAll(async () => {
-      await app?.close();
     });
 
     afterEach(async () => {
@@ -210,7 +171,7 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
       const reply = await pending;
       process.kill(app.redis.pid, 'SIGCONT');
       expect(reply.status).toBe(503);
-      expect(setCookieOf(reply)).toBeUndefined();
+      expect(setCookieFor(reply)).toBeUndefined();
       await new Promise((resolve) => setTimeout(resolve, 100));
       await app.http.post('/rot/revoke-all/u6');
       expect((await app.http.get('/private', { cookie })).status).toBe(401);
@@ -222,19 +183,17 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
   });
 
   describe('an async SessionEvents subscriber that rejects (guarantee 7)', () => {
-    let app: RobustnessApp;
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown): void => {
       rejections.push(reason);
     };
 
-    beforeAll(async () => {
+    // Listening from before the app starts until after it closes: hooks run in the order declared.
+    beforeAll(() => {
       process.on('unhandledRejection', onRejection);
-      app = await startRobustnessApp(adapter, { providers: [AsyncThrowingSubscriber] });
     });
-
-    afterAll(async () => {
-      await app?.close();
+    const app = useRobustnessApp(adapter, { providers: [AsyncThrowingSubscriber] });
+    afterAll(() => {
       process.off('unhandledRejection', onRejection);
     });
 

@@ -3,32 +3,21 @@
  * absolute deadline (S21), and maxSessionsPerUser 'evict-oldest' at each rotation step. Both adapters,
  * real redis-server.
  */
-import { setCookieOf, sessionCookieOf, type HttpClient } from './support/robustness-http.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import { liveRecords } from './support/robustness-redis.js';
+import { sessionCookieOf, setCookieFor } from './support/cookies.js';
+import type { HttpClient } from './support/robustness-http.js';
+import { useRobustnessApp } from './support/robustness-app.js';
+import { indexMembers, liveRecords } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
 import { AttackController, StepHooks } from './support/attack-kit.js';
 import { ADAPTERS } from './support/test-app.js';
 
-async function indexMembers(app: RobustnessApp): Promise<string[]> {
-  const members: string[] = [];
-  for (const index of await app.inspector.keys('sess:u:*'))
-    members.push(...(await app.inspector.zrange(index, '0', '-1')));
-  return members.sort();
-}
-
 describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (adapter) => {
   describe('a planted anonymous ID and regenerate() (anti-fixation before a sensitive flow)', () => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, { controllers: [RotationController, AttackController] });
     let http: HttpClient;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { controllers: [RotationController, AttackController] });
+    beforeAll(() => {
       http = app.http;
-    });
-
-    afterAll(async () => {
-      await app?.close();
     });
 
     beforeEach(async () => {
@@ -48,7 +37,7 @@ describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (
 
       expect((await http.get('/key/oauthState', { cookie: victimCookie })).body).toEqual({ value: 'victim-state' });
       const seen = await http.get('/rot/view', { cookie: planted });
-      expect(setCookieOf(seen)).toBeUndefined();
+      expect(setCookieFor(seen)).toBeUndefined();
       expect(seen.body.data).not.toHaveProperty('oauthState');
     });
 
@@ -63,15 +52,7 @@ describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (
   });
 
   describe('S21: the rotation tombstone and the absolute deadline', () => {
-    let app: RobustnessApp;
-
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, { module: { absoluteTimeout: 3_000 } });
-    });
-
-    afterAll(async () => {
-      await app?.close();
-    });
+    const app = useRobustnessApp(adapter, { module: { absoluteTimeout: 3_000 } });
 
     it('S21: a regenerate 1.5 s before the deadline leaves no key (the tombstone) past the deadline', async () => {
       const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u1' } }));
@@ -89,19 +70,14 @@ describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (
   });
 
   describe("maxSessionsPerUser 1, 'evict-oldest', a second device signing in at each step of a regenerate", () => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, {
+      controllers: [RotationController],
+      module: { maxSessionsPerUser: 1, onSessionLimit: 'evict-oldest' },
+    });
     let hooks: StepHooks;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, {
-        controllers: [RotationController],
-        module: { maxSessionsPerUser: 1, onSessionLimit: 'evict-oldest' },
-      });
+    beforeAll(() => {
       hooks = new StepHooks(app.app);
-    });
-
-    afterAll(async () => {
-      await app?.close();
     });
 
     beforeEach(async () => {
@@ -123,7 +99,7 @@ describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (
         const second = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u2' } }));
         paused.release();
         const reply = await regenerating;
-        const regenerated = setCookieOf(reply) === undefined ? undefined : sessionCookieOf(reply);
+        const regenerated = setCookieFor(reply) === undefined ? undefined : sessionCookieOf(reply);
 
         expect((await app.http.get('/private', { cookie: second })).status).toBe(200);
         if (regenerated !== undefined)
@@ -133,7 +109,7 @@ describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (
         for (const key of await liveRecords(app.inspector))
           if ((await app.inspector.hget(key, '#u')) === 'u2') signedIn.push(key);
         expect(signedIn).toHaveLength(1);
-        expect((await indexMembers(app)).map((m) => `sess:{${m}}`)).toEqual(signedIn);
+        expect((await indexMembers(app.inspector)).map((m) => `sess:{${m}}`)).toEqual(signedIn);
       },
     );
   });

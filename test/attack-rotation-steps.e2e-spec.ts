@@ -3,9 +3,10 @@
  * index-add), on both adapters, against a real redis-server. The app's own session store is stopped
  * between two steps (StepHooks); every command still goes to Redis.
  */
-import { setCookieOf, sessionCookieOf, type HttpClient, type Reply } from './support/robustness-http.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import { liveRecords } from './support/robustness-redis.js';
+import { sessionCookieOf, setCookieFor } from './support/cookies.js';
+import type { HttpClient, Reply } from './support/robustness-http.js';
+import { useRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
+import { indexMembers, liveRecords } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
 import { AttackController, StepHooks } from './support/attack-kit.js';
 import { ADAPTERS } from './support/test-app.js';
@@ -18,13 +19,6 @@ const STEPS: Array<[Step, 'create' | 'indexAdd', 'before' | 'after']> = [
   ['after index-add', 'indexAdd', 'after'],
 ];
 
-async function indexMembers(app: RobustnessApp): Promise<string[]> {
-  const members: string[] = [];
-  for (const index of await app.inspector.keys('sess:u:*'))
-    members.push(...(await app.inspector.zrange(index, '0', '-1')));
-  return members.sort();
-}
-
 /** Records of a signed-in user left in Redis (not tombstones). */
 async function signedInRecordsOf(app: RobustnessApp, userId: string): Promise<string[]> {
   const found: string[] = [];
@@ -35,21 +29,16 @@ async function signedInRecordsOf(app: RobustnessApp, userId: string): Promise<st
 
 for (const grace of [5_000, 0]) {
   describe.each(ADAPTERS)(`attack: revoke at each rotation step (rotationGracePeriod ${grace}) on %s`, (adapter) => {
-    let app: RobustnessApp;
+    const app = useRobustnessApp(adapter, {
+      controllers: [RotationController, AttackController],
+      module: { rotationGracePeriod: grace },
+    });
     let http: HttpClient;
     let hooks: StepHooks;
 
-    beforeAll(async () => {
-      app = await startRobustnessApp(adapter, {
-        controllers: [RotationController, AttackController],
-        module: { rotationGracePeriod: grace },
-      });
+    beforeAll(() => {
       http = app.http;
       hooks = new StepHooks(app.app);
-    });
-
-    afterAll(async () => {
-      await app?.close();
     });
 
     beforeEach(async () => {
@@ -94,12 +83,12 @@ for (const grace of [5_000, 0]) {
             const reply = await pending;
 
             // Whatever the rotation answered, nothing of u1 may be signed in afterwards.
-            const newCookie = setCookieOf(reply) === undefined ? undefined : sessionCookieOf(reply);
+            const newCookie = setCookieFor(reply) === undefined ? undefined : sessionCookieOf(reply);
             if (newCookie !== undefined) expect((await http.get('/private', { cookie: newCookie })).status).toBe(401);
             else expect([401, 409]).toContain(reply.status);
             expect((await http.get('/private', { cookie })).status).toBe(401);
             expect(await signedInRecordsOf(app, 'u1')).toEqual([]);
-            expect(await indexMembers(app)).toEqual([]);
+            expect(await indexMembers(app.inspector)).toEqual([]);
           },
         );
       }
@@ -118,12 +107,12 @@ for (const grace of [5_000, 0]) {
         if (logout.status === 201) {
           // The logout said "signed out" (and cleared the cookie): the regenerate's new cookie, which the
           // browser receives after it, must not sign the browser back in.
-          const newCookie = setCookieOf(reply) === undefined ? undefined : sessionCookieOf(reply);
+          const newCookie = setCookieFor(reply) === undefined ? undefined : sessionCookieOf(reply);
           expect(reply.status).not.toBe(201);
           if (newCookie !== undefined) expect((await http.get('/private', { cookie: newCookie })).status).toBe(401);
         } else {
           expect(logout.status).toBe(409);
-          expect(setCookieOf(logout)).toBeUndefined();
+          expect(setCookieFor(logout)).toBeUndefined();
         }
       },
     );
@@ -139,9 +128,9 @@ for (const grace of [5_000, 0]) {
       expect(a.status).toBe(201);
       // With rotationGracePeriod 0 the second finds no session at all (a new, empty one): 201, no cookie.
       expect(grace === 0 ? [201, 401, 409] : [401, 409]).toContain(second.status);
-      expect(setCookieOf(second)).toBeUndefined();
+      expect(setCookieFor(second)).toBeUndefined();
       expect(await signedInRecordsOf(app, 'u1')).toHaveLength(1);
-      expect(await indexMembers(app)).toHaveLength(1);
+      expect(await indexMembers(app.inspector)).toHaveLength(1);
       expect((await http.get('/private', { cookie: sessionCookieOf(a) })).status).toBe(200);
     });
 
@@ -171,7 +160,7 @@ for (const grace of [5_000, 0]) {
       expect(all.body).toEqual({ revoked: 0 });
       paused.release();
       const reply = await pending;
-      const after = setCookieOf(reply) === undefined ? undefined : sessionCookieOf(reply);
+      const after = setCookieFor(reply) === undefined ? undefined : sessionCookieOf(reply);
       // Expected by the documented guarantee: the login fails closed (or is ended by the revoke).
       expect(
         reply.status === 201 && after !== undefined ? (await http.get('/private', { cookie: after })).status : 401,

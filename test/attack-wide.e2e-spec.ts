@@ -2,24 +2,16 @@
  * Attack probe: a session with tens of thousands of keys through login, regenerate, a concurrent save and
  * a size-limit check (Lua slices, unpack limits, argument arrays). Both adapters, real redis-server.
  */
-import { sessionCookieOf } from './support/robustness-http.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
+import { sessionCookieOf } from './support/cookies.js';
+import { useRobustnessApp } from './support/robustness-app.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
 import { ADAPTERS } from './support/test-app.js';
 
 describe.each(ADAPTERS)('attack: 60,000 keys through rotations on %s', (adapter) => {
-  let app: RobustnessApp;
-
-  beforeAll(async () => {
-    app = await startRobustnessApp(adapter, {
-      controllers: [RotationController],
-      module: { maxSessionBytes: 4 << 20 },
-    });
-  });
-
-  afterAll(async () => {
-    await app?.close();
+  const app = useRobustnessApp(adapter, {
+    controllers: [RotationController],
+    module: { maxSessionBytes: 4 << 20 },
   });
 
   it('login and regenerate carry every key; the old key is a bare tombstone; a shrinking save passes', async () => {

@@ -1,12 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
-import { CommandRecorder } from './support/command-recorder.js';
 import { cookieFrom, setCookieFor, valueOf } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
-import { RedisServer } from './support/redis-server.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { useRedisServer } from './support/redis-fixture.js';
+import { ADAPTERS, createSessionApp, TEST_SECRET } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -16,33 +12,12 @@ function flipLastChar(text: string): string {
 }
 
 describe.each(ADAPTERS)('bad input on %s', (adapter) => {
-  let redis: RedisServer;
-  let inspector: Redis;
-  let recorder: CommandRecorder;
-  let app: INestApplication;
+  const redis = useRedisServer({ recordCommands: true });
   let server: Server;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    inspector = redis.client();
-    recorder = await CommandRecorder.start(redis.client());
-    app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], maxSessionBytes: 4_096 })],
-      controllers: [FixtureController],
-    });
+    const app = redis.closeBeforeStop(await createSessionApp(adapter, { redis: redis.url, maxSessionBytes: 4_096 }));
     server = app.getHttpServer() as Server;
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    recorder?.stop();
-    inspector?.disconnect();
-    await redis?.destroy();
-  });
-
-  beforeEach(async () => {
-    await inspector.flushall();
-    await recorder.reset();
   });
 
   async function signedIn(): Promise<string> {
@@ -53,8 +28,8 @@ describe.each(ADAPTERS)('bad input on %s', (adapter) => {
     it('S6/S7: tampered, unsigned, truncated or padded cookies give no session, no Redis command, no key', async () => {
       const valid = valueOf(await signedIn());
       const [id, signature] = valid.split('.') as [string, string];
-      const before = await inspector.dbsize();
-      await recorder.reset();
+      const before = await redis.inspector.dbsize();
+      await redis.recorder.reset();
       const shapes = [
         id,
         `${valid}x`,
@@ -76,8 +51,8 @@ describe.each(ADAPTERS)('bad input on %s', (adapter) => {
         expect(response.status).toBe(401);
         expect(setCookieFor(response)).toBeUndefined();
       }
-      expect(await recorder.take()).toEqual([]);
-      expect(await inspector.dbsize()).toBe(before);
+      expect(await redis.recorder.take()).toEqual([]);
+      expect(await redis.inspector.dbsize()).toBe(before);
     });
 
     it('S3: a well-formed, correctly signed ID that the server never issued is not adopted', async () => {
@@ -88,7 +63,7 @@ describe.each(ADAPTERS)('bad input on %s', (adapter) => {
       expect(response.status).toBe(201);
       const issued = cookieFrom(response);
       expect(valueOf(issued)).not.toBe(forged.value);
-      expect(await inspector.exists(`sess:{${forged.publicId}}`)).toBe(0);
+      expect(await redis.inspector.exists(`sess:{${forged.publicId}}`)).toBe(0);
     });
 
     it('S4: a valid ID in the query string or body is ignored', async () => {
@@ -125,7 +100,7 @@ describe.each(ADAPTERS)('bad input on %s', (adapter) => {
         expect(response.status).toBe(200);
         expect(response.body.isNew).toBe(true);
       }
-      expect(await inspector.dbsize()).toBe(0);
+      expect(await redis.inspector.dbsize()).toBe(0);
     });
   });
 
@@ -157,7 +132,7 @@ describe.each(ADAPTERS)('bad input on %s', (adapter) => {
   describe('stored records the library did not write (S25, S31)', () => {
     async function tamperedRecord(write: (key: string) => Promise<unknown>): Promise<string> {
       const cookie = await signedIn();
-      const [key] = await inspector.keys('sess:{*');
+      const [key] = await redis.inspector.keys('sess:{*');
       await write(key!);
       return cookie;
     }
@@ -182,7 +157,7 @@ describe.each(ADAPTERS)('bad input on %s', (adapter) => {
     ];
 
     it.each(cases)('%s → no session: 401, never a 5xx, no prototype change', async (_name, write) => {
-      const cookie = await tamperedRecord((key) => write(inspector, key));
+      const cookie = await tamperedRecord((key) => write(redis.inspector, key));
       const guarded = await request(server).get('/private').set('Cookie', cookie);
       expect(guarded.status).toBe(401);
       const open = await request(server).get('/session').set('Cookie', cookie);

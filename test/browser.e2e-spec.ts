@@ -9,7 +9,7 @@ import { devices, type Browser, type BrowserContext, type Cookie, type Locator, 
 import { createSampleApp } from '../apps/sample/src/sample-app.factory.js';
 import { chromiumMissing, launchChromium } from './support/browser-chromium.js';
 import { selfSignedCertificate, serveHttps } from './support/browser-https.js';
-import { RedisServer } from './support/redis-server.js';
+import { startRedis, type TestRedis } from './support/redis-fixture.js';
 import { TEST_SECRET } from './support/test-app.js';
 
 /*
@@ -119,12 +119,12 @@ describeInBrowser('the sample app in Chromium', () => {
   });
 
   describe.each(['memory', 'redis'] as const)('with the %s store, over HTTP', (store) => {
-    let redis: RedisServer | undefined;
+    let redis: TestRedis | undefined;
     let app: INestApplication;
     let base: string;
 
     beforeAll(async () => {
-      if (store === 'redis') redis = await RedisServer.start();
+      if (store === 'redis') redis = await startRedis();
       app = await createSampleApp({
         adapter: 'express',
         redisUrl: redis?.url,

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { REPOSITORY_ROOT, RunningCommand, runCommand } from './support/commands.js';
-import { freePort, RedisServer } from './support/redis-server.js';
+import { useRedisServer } from './support/redis-fixture.js';
+import { freePort } from './support/redis-server.js';
 import { typeCheck } from './support/type-check.js';
 import { TEST_SECRET } from './support/test-app.js';
 
@@ -49,19 +50,11 @@ async function useTheShop(base: string): Promise<number> {
 }
 
 describe('the Nest CLI builds of nest-cli.json', () => {
-  let redis: RedisServer;
+  const redis = useRedisServer({ flushBeforeEach: false });
   const running: RunningCommand[] = [];
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-  });
 
   afterEach(async () => {
     await Promise.all(running.splice(0).map((command) => command.stop()));
-  });
-
-  afterAll(async () => {
-    await redis?.destroy();
   });
 
   /** Starts a command that serves the sample on a free port, with sessions in the test Redis. */

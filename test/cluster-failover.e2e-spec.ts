@@ -1,52 +1,23 @@
-import type { INestApplication } from '@nestjs/common';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { expectCleanFailover, FailoverLoad, signIn } from './support/failover-load.js';
-import { FixtureController } from './support/fixture.controller.js';
-import { RedisCluster } from './support/redis-cluster.js';
+import { useRedisCluster } from './support/redis-cluster.js';
+import { useReplicatedApp } from './support/replicated-app.js';
 import { sessionKeyOfCookie } from './support/replicated-core.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS } from './support/test-app.js';
 
-type Server = Parameters<typeof request>[0];
-
-let cluster: RedisCluster;
-
-beforeAll(async () => {
-  cluster = await RedisCluster.start();
-});
-
-afterAll(async () => {
-  await cluster?.destroy();
-});
+const cluster = useRedisCluster();
 
 describe.each(ADAPTERS)('Redis Cluster failover on %s', (adapter) => {
-  let app: INestApplication;
-  let server: Server;
-
-  beforeAll(async () => {
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
-          redis: { cluster: { nodes: cluster.nodes } },
-          secrets: [TEST_SECRET],
-          waitForReplicas: 1,
-        }),
-      ],
-      controllers: [FixtureController],
-    });
-    await app.listen(0, '127.0.0.1');
-    server = app.getHttpServer() as Server;
-  });
-
-  afterAll(async () => {
-    await app?.close();
+  const subject = useReplicatedApp(adapter, () => ({ cluster: { nodes: cluster.nodes } }), {
+    module: { waitForReplicas: 1 },
+    listen: true,
   });
 
   it('keeps a signed-in user signed in through the crash of the primary holding the session: 503s only while it lasts, never a 500 or a cookie change', async () => {
-    const cookie = await signIn(server, `survivor-${adapter}`);
+    const cookie = await signIn(subject.server, `survivor-${adapter}`);
     const primary = await cluster.primaryFor(sessionKeyOfCookie(cookie));
 
-    const load = new FailoverLoad(await app.getUrl(), cookie);
+    const load = new FailoverLoad(await subject.app.getUrl(), cookie);
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
       load.markFault();
@@ -63,7 +34,7 @@ describe.each(ADAPTERS)('Redis Cluster failover on %s', (adapter) => {
       expect(report.recoveredAfterFault).toBeDefined();
 
       // The login was acknowledged by the replica (waitForReplicas: 1): the same cookie still signs in.
-      const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+      const me = await request(subject.server).get('/private').set('Cookie', cookie).expect(200);
       expect(me.body.userId).toBe(`survivor-${adapter}`);
       // Data writes are not acknowledged: the last ones before the crash may be lost, never more.
       const lost = load.workersWithLostLastWrite(me.body.data);

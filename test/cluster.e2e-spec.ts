@@ -1,87 +1,53 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Cluster } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
+import type { RedisConnection } from 'nest-redis-session';
 import request from 'supertest';
-import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
-import { RedisCluster } from './support/redis-cluster.js';
+import { cookieFrom } from './support/cookies.js';
+import { useRedisCluster, type RedisCluster } from './support/redis-cluster.js';
 import { onNode } from './support/redis-node.js';
+import { COMMAND_TIMEOUT, expectUnavailable, startReplicatedApp, useReplicatedApp } from './support/replicated-app.js';
 import { describeSessionCore, publicIdOfCookie, sessionKeyOfCookie } from './support/replicated-core.js';
-import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
+import { ADAPTERS, createSessionApp, type AdapterName } from './support/test-app.js';
+import { waitFor } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
 
-const COMMAND_TIMEOUT = 500;
-/** "Quickly": the command timeout plus room for a busy 2-core machine. */
-const BOUND = COMMAND_TIMEOUT + 1_500;
-
-let cluster: RedisCluster;
-let inspector: Cluster;
-
-beforeAll(async () => {
-  cluster = await RedisCluster.start();
-  inspector = cluster.client();
-});
-
-afterAll(async () => {
-  inspector?.disconnect();
-  await cluster?.destroy();
-});
+const cluster = useRedisCluster();
 
 describeSessionCore('Redis Cluster (3 primaries, 3 replicas)', () => ({
   connection: () => ({ cluster: { nodes: cluster.nodes } }),
   keys: () => cluster.keys(),
-  pttl: (key) => inspector.pttl(key),
-  hget: (key, field) => inspector.hget(key, field),
+  pttl: (key) => cluster.inspector.pttl(key),
+  hget: (key, field) => cluster.inspector.hget(key, field),
   flush: () => cluster.flushAll(),
 }));
 
-async function startApp(adapter: AdapterName): Promise<{ app: INestApplication; server: Server }> {
-  const app = await createTestApp(adapter, {
-    imports: [
-      RedisSessionModule.forRoot({
-        redis: { cluster: { nodes: cluster.nodes } },
-        secrets: [TEST_SECRET],
-        commandTimeout: COMMAND_TIMEOUT,
-      }),
-    ],
-    controllers: [FixtureController],
-  });
-  return { app, server: app.getHttpServer() as Server };
-}
+/** How the specifics' apps connect (read once the cluster is up), with the short command timeout. */
+const connection = (): RedisConnection => ({ cluster: { nodes: cluster.nodes } });
+const quick = { module: { commandTimeout: COMMAND_TIMEOUT } };
 
 describe.each(ADAPTERS)('Redis Cluster specifics on %s', (adapter) => {
-  let app: INestApplication;
-  let server: Server;
-
-  beforeAll(async () => {
-    ({ app, server } = await startApp(adapter));
-  });
-
-  afterAll(async () => {
-    await app?.close();
-  });
+  const subject = useReplicatedApp(adapter, connection, quick);
 
   it('regenerate moves a session to a key on another primary, and it keeps working there', async () => {
-    let cookie = cookieFrom(await request(server).post('/login').send({ userId: 'mover' }).expect(201));
-    await request(server).post('/set/n').set('Cookie', cookie).send({ value: 1 }).expect(201);
+    let cookie = cookieFrom(await request(subject.server).post('/login').send({ userId: 'mover' }).expect(201));
+    await request(subject.server).post('/set/n').set('Cookie', cookie).send({ value: 1 }).expect(201);
     const first = await cluster.primaryFor(sessionKeyOfCookie(cookie));
     let moved = false;
     // Each new ID lands on another primary with probability 2/3; a few tries make "never" negligible.
     for (let i = 0; i < 12 && !moved; i++) {
-      cookie = cookieFrom(await request(server).post('/regenerate').set('Cookie', cookie).expect(201));
+      cookie = cookieFrom(await request(subject.server).post('/regenerate').set('Cookie', cookie).expect(201));
       moved = (await cluster.primaryFor(sessionKeyOfCookie(cookie))).port !== first.port;
     }
     expect(moved).toBe(true);
-    const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+    const me = await request(subject.server).get('/private').set('Cookie', cookie).expect(200);
     expect(me.body).toEqual({ userId: 'mover', data: { n: 1 } });
-    await request(server).post('/set/n').set('Cookie', cookie).send({ value: 2 }).expect(201);
-    expect((await request(server).get('/key/n').set('Cookie', cookie).expect(200)).body).toEqual({ value: 2 });
+    await request(subject.server).post('/set/n').set('Cookie', cookie).send({ value: 2 }).expect(201);
+    expect((await request(subject.server).get('/key/n').set('Cookie', cookie).expect(200)).body).toEqual({ value: 2 });
   });
 
   it('follows ASK and then MOVED while the slot of a signed-in session migrates to another primary', async () => {
-    const cookie = cookieFrom(await request(server).post('/login').send({ userId: 'resharded' }).expect(201));
-    await request(server).post('/set/step').set('Cookie', cookie).send({ value: 'before' }).expect(201);
+    const cookie = cookieFrom(await request(subject.server).post('/login').send({ userId: 'resharded' }).expect(201));
+    await request(subject.server).post('/set/step').set('Cookie', cookie).send({ value: 'before' }).expect(201);
     const key = sessionKeyOfCookie(cookie);
     const slot = await cluster.keySlot(key);
     const source = await cluster.primaryFor(key);
@@ -92,17 +58,17 @@ describe.each(ADAPTERS)('Redis Cluster specifics on %s', (adapter) => {
     await onNode(target.port, (c) => c.cluster('SETSLOT', slot, 'IMPORTING', sourceId));
     await onNode(source.port, (c) => c.cluster('SETSLOT', slot, 'MIGRATING', target.id));
     // Still on the source: served there.
-    await request(server).get('/private').set('Cookie', cookie).expect(200);
+    await request(subject.server).get('/private').set('Cookie', cookie).expect(200);
 
     // Every key of the slot moves to the target; the source now answers ASK for them.
     await onNode(source.port, async (c) => {
       const keys = await c.cluster('GETKEYSINSLOT', slot, 100);
       await c.migrate('127.0.0.1', target.port, '', 0, 5_000, 'KEYS', ...keys);
     });
-    expect((await request(server).get('/private').set('Cookie', cookie).expect(200)).body.data).toEqual({
+    expect((await request(subject.server).get('/private').set('Cookie', cookie).expect(200)).body.data).toEqual({
       step: 'before',
     });
-    await request(server).post('/set/step').set('Cookie', cookie).send({ value: 'during' }).expect(201);
+    await request(subject.server).post('/set/step').set('Cookie', cookie).send({ value: 'during' }).expect(201);
     const commandStats = await onNode(target.port, (c) => c.info('commandstats'));
     expect(commandStats).toMatch(/cmdstat_asking:calls=[1-9]/);
 
@@ -112,30 +78,21 @@ describe.each(ADAPTERS)('Redis Cluster specifics on %s', (adapter) => {
         .filter((n) => n.role === 'primary' && n.slots.length > 0)
         .map((n) => onNode(n.port, (c) => c.cluster('SETSLOT', slot, 'NODE', target.id))),
     );
-    expect((await request(server).get('/private').set('Cookie', cookie).expect(200)).body.data).toEqual({
+    expect((await request(subject.server).get('/private').set('Cookie', cookie).expect(200)).body.data).toEqual({
       step: 'during',
     });
-    await request(server).post('/set/step').set('Cookie', cookie).send({ value: 'after' }).expect(201);
+    await request(subject.server).post('/set/step').set('Cookie', cookie).send({ value: 'after' }).expect(201);
     expect((await cluster.primaryFor(key)).port).toBe(target.port);
     expect(await onNode(target.port, (c) => c.hget(key, 'step'))).toBe('"after"');
-    await request(server).post('/logout').set('Cookie', cookie).expect(201);
-    expect(await inspector.exists(key)).toBe(0);
+    await request(subject.server).post('/logout').set('Cookie', cookie).expect(201);
+    expect(await cluster.inspector.exists(key)).toBe(0);
     await cluster.waitUntilHealthy();
   });
 });
 
 describe.each(ADAPTERS)('waitForReplicas on a cluster, %s', (adapter) => {
   it("sends WAIT to the primary of the session's slot, whose replica then holds the login", async () => {
-    const app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
-          redis: { cluster: { nodes: cluster.nodes } },
-          secrets: [TEST_SECRET],
-          waitForReplicas: 1,
-        }),
-      ],
-      controllers: [FixtureController],
-    });
+    const app = await createSessionApp(adapter, { redis: { cluster: { nodes: cluster.nodes } }, waitForReplicas: 1 });
     try {
       const server = app.getHttpServer() as Server;
       const waitCalls = async (port: number) =>
@@ -168,7 +125,7 @@ describe('CLUSTERDOWN: a whole shard lost (primary and replica)', () => {
 
   beforeAll(async () => {
     for (const [adapter] of ADAPTERS) {
-      const { app, server } = await startApp(adapter);
+      const { app, server } = await startReplicatedApp(adapter, connection(), quick);
       const cookie = cookieFrom(
         await request(server)
           .post('/login')
@@ -198,14 +155,7 @@ describe('CLUSTERDOWN: a whole shard lost (primary and replica)', () => {
     await waitForClusterDown(cluster);
 
     for (const { server, cookie } of apps) {
-      const start = performance.now();
-      const guarded = await request(server).get('/private').set('Cookie', cookie);
-      expect(guarded.status).toBe(503);
-      expect(performance.now() - start).toBeLessThan(BOUND);
-      expect(setCookieFor(guarded)).toBeUndefined();
-      const write = await request(server).post('/set/k').set('Cookie', cookie).send({ value: 1 });
-      expect(write.status).toBe(503);
-      expect(setCookieFor(write)).toBeUndefined();
+      await expectUnavailable(server, cookie);
       await request(server).get('/anonymous').expect(200);
     }
 
@@ -229,13 +179,10 @@ async function existsOnReplica(port: number, key: string): Promise<number> {
 
 /** Waits until the running nodes report `cluster_state:fail`. */
 async function waitForClusterDown(target: RedisCluster): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
+  await waitFor('the cluster to report cluster_state:fail', async () => {
     const states = await Promise.all(
       target.running.map((s) => onNode(s.port, async (c) => await c.cluster('INFO')).catch(() => '')),
     );
-    if (states.every((info) => info.includes('cluster_state:fail'))) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the cluster never reported cluster_state:fail');
+    return states.every((info) => info.includes('cluster_state:fail'));
+  });
 }

@@ -1,10 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { CommandRecorder } from './support/command-recorder.js';
 import { cookieFrom, setCookieFor, setCookies } from './support/cookies.js';
 import { createGraphqlTestApp } from './support/graphql-app.js';
-import { RedisServer } from './support/redis-server.js';
+import { useRedisServer } from './support/redis-fixture.js';
 import { ADAPTERS } from './support/test-app.js';
 
 interface GraphqlBody {
@@ -13,28 +11,11 @@ interface GraphqlBody {
 }
 
 describe.each(ADAPTERS)('sessions in GraphQL resolvers on %s', (adapter) => {
-  let redis: RedisServer;
-  let inspector: Redis;
-  let recorder: CommandRecorder;
+  const redis = useRedisServer({ recordCommands: true });
   let app: INestApplication;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    inspector = redis.client();
-    recorder = await CommandRecorder.start(redis.client());
-    app = await createGraphqlTestApp(adapter, { redis: redis.url });
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    recorder?.stop();
-    inspector?.disconnect();
-    await redis?.destroy();
-  });
-
-  beforeEach(async () => {
-    await inspector.flushall();
-    await recorder.reset();
+    app = redis.closeBeforeStop(await createGraphqlTestApp(adapter, { redis: redis.url }));
   });
 
   const server = (): Parameters<typeof request>[0] => app.getHttpServer() as Parameters<typeof request>[0];
@@ -75,7 +56,7 @@ describe.each(ADAPTERS)('sessions in GraphQL resolvers on %s', (adapter) => {
   it('saves what a mutation changed before the response, creating the session and its cookie', async () => {
     const response = await graphql('mutation { setTheme(theme: "dark") }').expect(200);
     const cookie = cookieFrom(response);
-    expect(await inspector.dbsize()).toBe(1);
+    expect(await redis.inspector.dbsize()).toBe(1);
     const read = await graphql('{ theme }', cookie).expect(200);
     expect(read.body).toEqual({ data: { theme: 'dark' } });
     expect(setCookieFor(read)).toBeUndefined();
@@ -102,7 +83,7 @@ describe.each(ADAPTERS)('sessions in GraphQL resolvers on %s', (adapter) => {
     const cookie = await signedIn('u-gql-3');
     const response = await graphql('mutation { logout }', cookie).expect(200);
     expect(setCookieFor(response)).toMatch(/^sid=; Path=\/; Max-Age=0;/);
-    expect(await inspector.keys('sess:{*')).toEqual([]);
+    expect(await redis.inspector.keys('sess:{*')).toEqual([]);
     const me = (await graphql('{ me }', cookie).expect(200)).body as GraphqlBody;
     expect(me.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
@@ -111,6 +92,6 @@ describe.each(ADAPTERS)('sessions in GraphQL resolvers on %s', (adapter) => {
     const response = await graphql('{ ping }').expect(200);
     expect(response.body).toEqual({ data: { ping: true } });
     expect(setCookieFor(response)).toBeUndefined();
-    expect(await recorder.take()).toEqual([]);
+    expect(await redis.recorder.take()).toEqual([]);
   });
 });

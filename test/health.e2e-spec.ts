@@ -3,11 +3,10 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { RedisSessionModule, type RedisSessionModuleOptions } from 'nest-redis-session';
 import { RedisSessionHealthIndicator } from 'nest-redis-session/terminus';
 import request from 'supertest';
-import type { Redis } from 'ioredis';
 import { RedisSessionStore } from './support/internals.js';
-import { RedisServer } from './support/redis-server.js';
+import { useRedisServer } from './support/redis-fixture.js';
 import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
-import { timed, waitUntil } from './support/timing.js';
+import { timed, waitFor } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -45,27 +44,17 @@ function healthApp(adapter: AdapterName, options: RedisSessionModuleOptions): Pr
 }
 
 describe.each(ADAPTERS)('RedisSessionHealthIndicator on %s', (adapter) => {
-  let redis: RedisServer;
-  let inspector: Redis;
-  let app: INestApplication;
+  const redis = useRedisServer({ flushBeforeEach: false });
   let server: Server;
 
   /** How many of the library's scripts the server holds. */
   const scriptsLoaded = async (): Promise<number> =>
-    ((await inspector.script('EXISTS', ...SHAS)) as number[]).filter((exists) => exists === 1).length;
+    ((await redis.inspector.script('EXISTS', ...SHAS)) as number[]).filter((exists) => exists === 1).length;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    app = await healthApp(adapter, { redis: redis.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT });
+    const app = await healthApp(adapter, { redis: redis.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT });
+    redis.closeBeforeStop(app);
     server = app.getHttpServer() as Server;
-    inspector = redis.client();
-    inspector.on('error', () => undefined);
-  });
-
-  afterAll(async () => {
-    inspector?.disconnect();
-    await app?.close();
-    await redis?.destroy();
   });
 
   it('is up with Redis reachable and the scripts loaded, and reports the PING latency', async () => {
@@ -84,7 +73,7 @@ describe.each(ADAPTERS)('RedisSessionHealthIndicator on %s', (adapter) => {
   });
 
   it('reloads scripts the server lost (SCRIPT FLUSH) and says so, staying up', async () => {
-    await inspector.script('FLUSH');
+    await redis.inspector.script('FLUSH');
     expect(await scriptsLoaded()).toBe(0);
 
     const reloaded = await request(server).get('/health').expect(200);
@@ -96,7 +85,7 @@ describe.each(ADAPTERS)('RedisSessionHealthIndicator on %s', (adapter) => {
   });
 
   it('is down within commandTimeout when Redis hangs', async () => {
-    process.kill(redis.pid, 'SIGSTOP');
+    process.kill(redis.server.pid, 'SIGSTOP');
     try {
       const { result, ms } = await timed(() => request(server).get('/health'));
       expect(result.status).toBe(503);
@@ -106,13 +95,13 @@ describe.each(ADAPTERS)('RedisSessionHealthIndicator on %s', (adapter) => {
       });
       expect(ms).toBeLessThan(BOUND);
     } finally {
-      process.kill(redis.pid, 'SIGCONT');
+      process.kill(redis.server.pid, 'SIGCONT');
     }
-    await waitUntil(async () => (await request(server).get('/health')).status === 200);
+    await waitFor('the health check to be up again', async () => (await request(server).get('/health')).status === 200);
   });
 
   it('is down at once when Redis is stopped, and up again (scripts reloaded) after it restarts', async () => {
-    await redis.stop();
+    await redis.server.stop();
     try {
       const { result, ms } = await timed(() => request(server).get('/health'));
       expect(result.status).toBe(503);
@@ -127,11 +116,11 @@ describe.each(ADAPTERS)('RedisSessionHealthIndicator on %s', (adapter) => {
       });
       expect(ms).toBeLessThan(BOUND);
     } finally {
-      await redis.restart();
+      await redis.server.restart();
     }
     // A restarted server without persistence has no scripts: the first check that reaches it loads them.
     let body: { info?: { sessions?: { scripts?: string } } } = {};
-    await waitUntil(async () => {
+    await waitFor('the health check to be up again', async () => {
       const response = await request(server).get('/health');
       body = response.body as typeof body;
       return response.status === 200;

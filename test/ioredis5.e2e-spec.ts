@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { cookieFrom } from './support/cookies.js';
-import { RedisServer } from './support/redis-server.js';
+import { useRedisServer } from './support/redis-fixture.js';
 
 /*
  * ioredis is a peer dependency ("^5.9.0 || ^6.0.0"): in an app on ioredis 5, the library's own
@@ -15,23 +15,14 @@ jest.unstable_mockModule('ioredis', () => import('ioredis5'));
 
 const { Redis } = await import('ioredis');
 const { Redis: Redis5 } = await import('ioredis5');
-const { REDIS_SESSION_CLIENT, RedisSessionModule, SessionRepository } = await import('nest-redis-session');
-const { FixtureController } = await import('./support/fixture.controller.js');
-const { ADAPTERS, createTestApp, TEST_SECRET } = await import('./support/test-app.js');
+const { REDIS_SESSION_CLIENT, SessionRepository } = await import('nest-redis-session');
+const { ADAPTERS, createSessionApp } = await import('./support/test-app.js');
 
 type RedisConnection = import('nest-redis-session').RedisConnection;
 type HttpServer = Parameters<typeof request>[0];
 
 describe('ioredis 5 (the oldest version of the peer dependency)', () => {
-  let redis: RedisServer;
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-  });
-
-  afterAll(async () => {
-    await redis?.destroy();
-  });
+  const redis = useRedisServer({ flushBeforeEach: false });
 
   it('is what the library imports in this file', () => {
     expect(Redis).toBe(Redis5);
@@ -58,10 +49,7 @@ describe('ioredis 5 (the oldest version of the peer dependency)', () => {
       // The app's client, typed by the app's ioredis 5. This repository type-checks against ioredis 6,
       // hence the cast; in an app, `RedisConnection` is built from the same ioredis as the client.
       const connection = client as unknown as RedisConnection;
-      const app = await createTestApp(adapter, {
-        imports: [RedisSessionModule.forRoot({ redis: connection, secrets: [TEST_SECRET] })],
-        controllers: [FixtureController],
-      });
+      const app = await createSessionApp(adapter, { redis: connection });
       try {
         expect(app.get(REDIS_SESSION_CLIENT)).toBe(client);
         await aSessionsLife(app);
@@ -74,10 +62,7 @@ describe('ioredis 5 (the oldest version of the peer dependency)', () => {
     });
 
     it('runs sessions through the client it creates from a URL, with ioredis 5', async () => {
-      const app = await createTestApp(adapter, {
-        imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
-        controllers: [FixtureController],
-      });
+      const app = await createSessionApp(adapter, { redis: redis.url });
       try {
         expect(app.get(REDIS_SESSION_CLIENT)).toBeInstanceOf(Redis5);
         await aSessionsLife(app);

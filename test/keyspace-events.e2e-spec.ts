@@ -1,47 +1,23 @@
-import { type INestApplication, type LoggerService } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import type { Redis } from 'ioredis';
-import { RedisSessionModule, SessionEvents, type SessionEvent } from 'nest-redis-session';
+import type { LoggerService } from '@nestjs/common';
+import { SessionEvents, type SessionEvent } from 'nest-redis-session';
 import request from 'supertest';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CapturingLogger } from './support/capturing-logger.js';
 import { cookieFrom, valueOf } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
-import { RedisServer } from './support/redis-server.js';
+import { startRedis } from './support/redis-fixture.js';
 import { publicIdForTests } from './support/signer.js';
-import { ADAPTERS, adapterOf, TEST_SECRET, type AdapterName } from './support/test-app.js';
+import { ADAPTERS, createSessionApp, type AdapterName } from './support/test-app.js';
+import { waitFor } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
 
-/** Collects warnings, to check what the module says at startup. */
-class CapturingLogger implements LoggerService {
-  readonly warnings: string[] = [];
-  log(): void {}
-  error(): void {}
-  warn(message: unknown): void {
-    this.warnings.push(String(message));
-  }
-}
-
-async function startApp(adapter: AdapterName, url: string, keyspaceEvents: boolean, logger: LoggerService) {
-  const moduleRef = await Test.createTestingModule({
-    imports: [RedisSessionModule.forRoot({ redis: url, secrets: [TEST_SECRET], keyspaceEvents })],
-    controllers: [FixtureController],
-  }).compile();
-  const app: INestApplication = moduleRef.createNestApplication(adapterOf(adapter), { logger });
-  await app.init();
-  if (adapter === 'fastify') await (app.getHttpAdapter().getInstance() as { ready(): Promise<void> }).ready();
-  return app;
-}
-
-async function waitFor(check: () => boolean, ms = 3_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await sleep(20);
+function startApp(adapter: AdapterName, url: string, keyspaceEvents: boolean, logger: LoggerService) {
+  return createSessionApp(adapter, { redis: url, keyspaceEvents }, { logger });
 }
 
 describe.each(ADAPTERS)('keyspace expiry events on %s', (adapter) => {
   it('reports a session that expires unseen, with its publicId and reason "unseen"', async () => {
-    const redis = await RedisServer.start({ args: ['--notify-keyspace-events', 'Ex'] });
-    const inspector: Redis = redis.client();
+    const redis = await startRedis({ args: ['--notify-keyspace-events', 'Ex'] });
     const logger = new CapturingLogger();
     const app = await startApp(adapter, redis.url, true, logger);
     try {
@@ -57,28 +33,27 @@ describe.each(ADAPTERS)('keyspace expiry events on %s', (adapter) => {
           .expect(201),
       );
       const publicId = publicIdForTests(valueOf(cookie).split('.')[0]!);
-      await inspector.pexpire(`sess:{${publicId}}`, 20);
-      await waitFor(() => events.length > 0);
+      await redis.inspector.pexpire(`sess:{${publicId}}`, 20);
+      await waitFor('an expiry event', () => events.length > 0, { timeoutMs: 3_000, intervalMs: 20 });
       expect(events).toEqual([expect.objectContaining({ type: 'expired', publicId, reason: 'unseen' })]);
-      expect(logger.warnings).toEqual([]);
+      expect(logger.at('warn')).toEqual([]);
       // Keys that are not session records (a user index, another app's key) give no event.
-      await inspector.set(`sess:u:{${'u'.repeat(22)}}`, 'x', 'PX', 20);
-      await inspector.set(`other:{${'o'.repeat(22)}}`, 'x', 'PX', 20);
+      await redis.inspector.set(`sess:u:{${'u'.repeat(22)}}`, 'x', 'PX', 20);
+      await redis.inspector.set(`other:{${'o'.repeat(22)}}`, 'x', 'PX', 20);
       await sleep(200);
       expect(events).toHaveLength(1);
     } finally {
       await app.close();
-      inspector.disconnect();
       await redis.destroy();
     }
   });
 
   it('says once at startup when the server has notifications off, and carries on', async () => {
-    const redis = await RedisServer.start();
+    const redis = await startRedis();
     const logger = new CapturingLogger();
     const app = await startApp(adapter, redis.url, true, logger);
     try {
-      expect(logger.warnings.filter((w) => w.includes('notify-keyspace-events'))).toHaveLength(1);
+      expect(logger.at('warn').filter((w) => w.includes('notify-keyspace-events'))).toHaveLength(1);
       await request(app.getHttpServer() as Server)
         .post('/set/a')
         .send({ value: 1 })
@@ -90,15 +65,13 @@ describe.each(ADAPTERS)('keyspace expiry events on %s', (adapter) => {
   });
 
   it('is off by default: no subscriber connection', async () => {
-    const redis = await RedisServer.start({ args: ['--notify-keyspace-events', 'Ex'] });
-    const inspector: Redis = redis.client();
+    const redis = await startRedis({ args: ['--notify-keyspace-events', 'Ex'] });
     const app = await startApp(adapter, redis.url, false, new CapturingLogger());
     try {
-      const clients = (await inspector.client('LIST')) as string;
+      const clients = (await redis.inspector.client('LIST')) as string;
       expect(clients).not.toMatch(/cmd=psubscribe/);
     } finally {
       await app.close();
-      inspector.disconnect();
       await redis.destroy();
     }
   });

@@ -31,8 +31,9 @@ import request from 'supertest';
 import { CommandRecorder } from './support/command-recorder.js';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
+import { useRedisServer } from './support/redis-fixture.js';
 import { RedisServer } from './support/redis-server.js';
-import { ADAPTERS, createTestApp, startupError, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createSessionApp, createTestApp, startupError, TEST_SECRET } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 const serverOf = (app: INestApplication): Server => app.getHttpServer() as Server;
@@ -109,15 +110,10 @@ class OptionsFromClass implements RedisSessionOptionsFactory {
 class ConfigModule {}
 
 describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
-  let redis: RedisServer;
+  const redis = useRedisServer({ flushBeforeEach: false });
 
-  beforeAll(async () => {
-    redis = await RedisServer.start();
+  beforeAll(() => {
     OptionsFromClass.url = redis.url;
-  });
-
-  afterAll(async () => {
-    await redis?.destroy();
   });
 
   it('forRootAsync with useFactory and inject works, and SessionModule is the same module', async () => {
@@ -172,10 +168,7 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
 
   it('never closes a client the app passed in', async () => {
     const own = new Redis(redis.port, '127.0.0.1');
-    const app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: own, secrets: [TEST_SECRET] })],
-      controllers: [FixtureController],
-    });
+    const app = await createSessionApp(adapter, { redis: own });
     await request(serverOf(app)).post('/login').send({ userId: 'own-client' }).expect(201);
     await app.close();
     expect(own.status).toBe('ready');
@@ -205,11 +198,11 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
   });
 
   it('AuthGuard as APP_GUARD protects every route but @Public() ones', async () => {
-    const app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
-      controllers: [GloballyGuardedController],
-      providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
-    });
+    const app = await createSessionApp(
+      adapter,
+      { redis: redis.url },
+      { controllers: [GloballyGuardedController], providers: [{ provide: APP_GUARD, useClass: AuthGuard }] },
+    );
     try {
       await request(serverOf(app)).get('/global/me').expect(401);
       const cookie = cookieFrom(await request(serverOf(app)).post('/global/login').expect(201));
@@ -221,10 +214,11 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
   });
 
   it('a handler that sends its own response can save first with session.save()', async () => {
-    const app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
-      controllers: [RawResponseController, FixtureController],
-    });
+    const app = await createSessionApp(
+      adapter,
+      { redis: redis.url },
+      { controllers: [RawResponseController, FixtureController] },
+    );
     try {
       const response = await request(serverOf(app)).post('/raw/own-response').expect(201);
       const cookie = cookieFrom(response);
@@ -236,33 +230,33 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
   });
 
   it('@Session() binds the interceptor itself: no global one by default, and routes without a session run none', async () => {
-    const inspector = redis.client();
-    const app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
-      controllers: [FixtureController, StampController],
-    });
+    const app = await createSessionApp(
+      adapter,
+      { redis: redis.url },
+      { controllers: [FixtureController, StampController] },
+    );
     try {
       // A @Session() route loads and saves without any global interceptor.
       const cookie = cookieFrom(await request(serverOf(app)).post('/set/theme').send({ value: 'dark' }).expect(201));
       const read = await request(serverOf(app)).get('/key/theme').set('Cookie', cookie).expect(200);
       expect(read.body.value).toBe('dark');
       // A guard that writes to the session on a route without @Session(): nothing saves it.
-      const keysBefore = await inspector.dbsize();
+      const keysBefore = await redis.inspector.dbsize();
       const stamped = await request(serverOf(app)).post('/stamp').expect(201);
       expect(stamped.headers['set-cookie']).toBeUndefined();
-      expect(await inspector.dbsize()).toBe(keysBefore);
+      expect(await redis.inspector.dbsize()).toBe(keysBefore);
     } finally {
       await app.close();
-      inspector.disconnect();
     }
   });
 
   it('globalInterceptor: true also saves what code without @Session() wrote, and saves once where both bind it', async () => {
-    const app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], globalInterceptor: true })],
-      controllers: [FixtureController, StampController, TwiceBoundController],
-    });
-    const recorder = await CommandRecorder.start(redis.client());
+    const app = await createSessionApp(
+      adapter,
+      { redis: redis.url, globalInterceptor: true },
+      { controllers: [FixtureController, StampController, TwiceBoundController] },
+    );
+    const recorder = await CommandRecorder.start(redis.server.client());
     try {
       const stamped = cookieFrom(await request(serverOf(app)).post('/stamp').expect(201));
       const read = await request(serverOf(app)).get('/key/stamped').set('Cookie', stamped).expect(200);
@@ -289,10 +283,7 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
     });
 
     it('S10/S15: plain HTTP gets sid; HttpOnly; SameSite=Lax; Path=/; no Domain, no Secure; Cache-Control: no-store', async () => {
-      app = await createTestApp(adapter, {
-        imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
-        controllers: [FixtureController],
-      });
+      app = await createSessionApp(adapter, { redis: redis.url });
       const response = await request(serverOf(app)).post('/set/a').send({ value: 1 }).expect(201);
       const header = setCookieFor(response)!;
       expect(header).toMatch(/^sid=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
@@ -300,10 +291,7 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
     });
 
     it('S10/S12: behind a trusted proxy, HTTPS requests get __Host-sid with Secure; without trustProxy the header is ignored', async () => {
-      app = await createTestApp(adapter, {
-        imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], trustProxy: true })],
-        controllers: [FixtureController],
-      });
+      app = await createSessionApp(adapter, { redis: redis.url, trustProxy: true });
       const secure = await request(serverOf(app))
         .post('/set/a')
         .set('X-Forwarded-Proto', 'https')
@@ -319,10 +307,7 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
       expect(read.body.value).toBe(1);
       await app.close();
 
-      app = await createTestApp(adapter, {
-        imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
-        controllers: [FixtureController],
-      });
+      app = await createSessionApp(adapter, { redis: redis.url });
       const untrusted = await request(serverOf(app))
         .post('/set/a')
         .set('X-Forwarded-Proto', 'https')
@@ -333,15 +318,9 @@ describe.each(ADAPTERS)('module wiring on %s', (adapter) => {
     });
 
     it('custom attributes are honoured and clearing repeats them (S16)', async () => {
-      app = await createTestApp(adapter, {
-        imports: [
-          RedisSessionModule.forRoot({
-            redis: redis.url,
-            secrets: [TEST_SECRET],
-            cookie: { name: 'app_session', path: '/', domain: 'example.test', sameSite: 'strict', secure: false },
-          }),
-        ],
-        controllers: [FixtureController],
+      app = await createSessionApp(adapter, {
+        redis: redis.url,
+        cookie: { name: 'app_session', path: '/', domain: 'example.test', sameSite: 'strict', secure: false },
       });
       const login = await request(serverOf(app)).post('/login').send({ userId: 'attrs' }).expect(201);
       expect(setCookieFor(login, 'app_session')).toMatch(/; Path=\/; Domain=example\.test; HttpOnly; SameSite=Strict$/);

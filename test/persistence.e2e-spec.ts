@@ -1,22 +1,14 @@
-import { sessionCookieOf } from './support/robustness-http.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import { waitUntil } from './support/robustness-redis.js';
+import { sessionCookieOf } from './support/cookies.js';
+import { useRobustnessApp } from './support/robustness-app.js';
 import { ADAPTERS } from './support/test-app.js';
+import { waitFor } from './support/timing.js';
 
 /**
  * What the README's persistence advice rests on: a logout is a deletion in Redis, so a crash that loses the
  * deletion brings the session back. With RDB snapshots alone everything since the last snapshot is lost.
  */
 describe.each(ADAPTERS)('Redis persistence on %s', (adapter) => {
-  let app: RobustnessApp;
-
-  beforeAll(async () => {
-    app = await startRobustnessApp(adapter);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useRobustnessApp(adapter);
 
   it('with RDB snapshots only, a logout lost in a crash (kill -9) brings the signed-out session back', async () => {
     const { http, inspector, redis } = app;
@@ -29,7 +21,7 @@ describe.each(ADAPTERS)('Redis persistence on %s', (adapter) => {
     await redis.stop();
     await redis.restart();
     // A request without a cookie sends Redis nothing: wait until one with a cookie gets an answer.
-    await waitUntil(async () => (await http.get('/private', { cookie })).status !== 503);
+    await waitFor('Redis to answer again', async () => (await http.get('/private', { cookie })).status !== 503);
 
     const resurrected = await http.get('/private', { cookie });
     expect(resurrected.status).toBe(200);

@@ -1,9 +1,8 @@
-import { RedisSessionModule, SessionRepository, type RedisSessionModuleOptions } from 'nest-redis-session';
+import { SessionRepository, type RedisSessionModuleOptions } from 'nest-redis-session';
 import request from 'supertest';
 import type { INestApplication } from '@nestjs/common';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createSessionApp } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -19,10 +18,7 @@ describe.each(ADAPTERS)('trustProxy on %s', (adapter) => {
   });
 
   async function start(trustProxy: RedisSessionModuleOptions['trustProxy']): Promise<Server> {
-    app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ store: 'memory', secrets: [TEST_SECRET], trustProxy })],
-      controllers: [FixtureController],
-    });
+    app = await createSessionApp(adapter, { store: 'memory', trustProxy });
     return app.getHttpServer() as Server;
   }
 

@@ -1,11 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { RedisSessionModule, SessionStoreError } from 'nest-redis-session';
+import { SessionStoreError } from 'nest-redis-session';
+import { sessionCookieOf, setCookies } from './support/cookies.js';
 import { FixtureController } from './support/fixture.controller.js';
 import { RotationController } from './support/rotation.controller.js';
-import { RedisServer } from './support/redis-server.js';
-import { HttpClient, listen, sessionCookieOf } from './support/robustness-http.js';
-import { ADAPTERS, createTestApp, startupError, TEST_SECRET } from './support/test-app.js';
+import { useRedisServer } from './support/redis-fixture.js';
+import { HttpClient, listen } from './support/robustness-http.js';
+import { fillUp, unfill } from './support/robustness-redis.js';
+import { ADAPTERS, createSessionApp, startupError, TEST_SECRET } from './support/test-app.js';
 
 /**
  * Redis refusing a command the scripts read a session with (an ACL without it: NOPERM) is trouble with
@@ -14,8 +15,7 @@ import { ADAPTERS, createTestApp, startupError, TEST_SECRET } from './support/te
  * now only WRONGTYPE means "not a session", and everything else comes back as a 503 with the session kept.
  */
 describe.each(ADAPTERS)('Redis refusing a command inside the scripts, on %s', (adapter) => {
-  let redis: RedisServer;
-  let admin: Redis;
+  const redis = useRedisServer({ flushBeforeEach: false });
   /** Refreshes the idle timer on every read, so each read runs touch-session.lua. */
   let eager: { app: INestApplication; http: HttpClient };
   /** Refreshes it only after the default touchAfter: a read is a plain HGETALL, and a save runs alone. */
@@ -25,42 +25,31 @@ describe.each(ADAPTERS)('Redis refusing a command inside the scripts, on %s', (a
 
   /** Allows the app's Redis user everything on its keys, then takes back the given commands. */
   async function permit(...denied: string[]): Promise<void> {
-    await admin.call('ACL', 'SETUSER', USER, 'reset', 'on', `>${PASSWORD}`, '~*', '&*', '+@all', ...denied);
+    await redis.inspector.call('ACL', 'SETUSER', USER, 'reset', 'on', `>${PASSWORD}`, '~*', '&*', '+@all', ...denied);
   }
 
   async function start(touchAfter?: number): Promise<{ app: INestApplication; http: HttpClient }> {
-    const app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
+    const app = redis.closeBeforeStop(
+      await createSessionApp(
+        adapter,
+        {
           redis: { host: '127.0.0.1', port: redis.port, username: USER, password: PASSWORD },
-          secrets: [TEST_SECRET],
           touchAfter,
           commandTimeout: 500,
-        }),
-      ],
-      controllers: [FixtureController, RotationController],
-    });
-    return { app, http: new HttpClient(await listen(app)) };
+        },
+        { controllers: [FixtureController, RotationController] },
+      ),
+    );
+    return { app, http: redis.closeBeforeStop(new HttpClient(await listen(app))) };
   }
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    admin = redis.client();
     await permit();
     eager = await start(0);
     lazy = await start();
   });
 
   afterEach(() => permit());
-
-  afterAll(async () => {
-    for (const started of [eager, lazy]) {
-      started?.http.close();
-      await started?.app.close();
-    }
-    admin?.disconnect();
-    await redis?.destroy();
-  });
 
   async function signedIn(http: HttpClient, userId: string): Promise<string> {
     const cookie = sessionCookieOf(await http.post('/set/a', { json: { value: 1 } }));
@@ -79,7 +68,7 @@ describe.each(ADAPTERS)('Redis refusing a command inside the scripts, on %s', (a
     await permit('-hmget');
     const reply = await http.get('/private', { cookie });
     expect(reply.status).toBe(503);
-    expect(reply.headers['set-cookie'] ?? []).toEqual([]);
+    expect(setCookies(reply)).toEqual([]);
     await permit();
     await expectIntact(http, cookie, 'reader');
   });
@@ -118,14 +107,12 @@ describe.each(ADAPTERS)('Redis refusing a command inside the scripts, on %s', (a
     const { http } = lazy;
     const first = await signedIn(http, 'everywhere');
     const second = await signedIn(http, 'everywhere');
-    await admin.config('SET', 'maxmemory-policy', 'noeviction');
-    await admin.config('SET', 'maxmemory', '1');
     try {
-      await expect(admin.set('probe', 'x')).rejects.toThrow(/OOM/);
+      await fillUp(redis.inspector);
       const reply = await http.post('/rot/revoke-all/everywhere');
       expect(reply.status).toBe(201);
     } finally {
-      await admin.config('SET', 'maxmemory', '0');
+      await unfill(redis.inspector);
     }
     for (const cookie of [first, second]) expect((await http.get('/private', { cookie })).status).toBe(401);
     expect((await http.get('/rot/devices/everywhere')).body).toEqual({ publicIds: [] });

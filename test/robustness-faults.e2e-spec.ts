@@ -1,18 +1,12 @@
-import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisServer } from './support/redis-server.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import {
-  clearsCookie,
-  type HttpClient,
-  sessionCookieOf,
-  setCookieOf,
-  setCookiesOf,
-  type Reply,
-} from './support/robustness-http.js';
+import { useRobustnessApp } from './support/robustness-app.js';
+import { clearsCookie, sessionCookieOf, setCookieFor, setCookies } from './support/cookies.js';
+import { type Reply } from './support/robustness-http.js';
 import { SessionModel } from './support/robustness-model.js';
-import { allKeys, keysWithoutTtl, liveRecords, waitUntil } from './support/robustness-redis.js';
+import { allKeys, keysWithoutTtl, liveRecords } from './support/robustness-redis.js';
 import { ADAPTERS } from './support/test-app.js';
+import { waitFor } from './support/timing.js';
 
 const COMMAND_TIMEOUT = 300;
 /** Generous: "bounded, not hung" on a busy 2-core machine; never a performance claim. */
@@ -26,61 +20,47 @@ function faultProblems(reply: Reply, label: string): string[] {
   const problems: string[] = [];
   if (!CLEAN.has(reply.status)) problems.push(`${label}: status ${reply.status} ${reply.text.slice(0, 120)}`);
   if (reply.ms >= BOUND) problems.push(`${label}: took ${Math.round(reply.ms)} ms`);
-  if (reply.status === 503 && setCookiesOf(reply).length > 0) problems.push(`${label}: 503 with Set-Cookie`);
+  if (reply.status === 503 && setCookies(reply).length > 0) problems.push(`${label}: 503 with Set-Cookie`);
   if (clearsCookie(reply)) problems.push(`${label}: cleared the cookie`);
   return problems;
 }
 
 describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
-  let env: RobustnessApp;
-  let redis: RedisServer;
-  let inspector: Redis;
-  let http: HttpClient;
-
-  beforeAll(async () => {
-    // Append-only with an fsync per write: what the README recommends, made strict so a crash loses nothing.
-    env = await startRobustnessApp(adapter, {
-      redisArgs: [
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--enable-debug-command',
-        'yes',
-        '--maxmemory-policy',
-        'noeviction',
-      ],
-      module: { commandTimeout: COMMAND_TIMEOUT },
-    });
-    ({ redis, inspector, http } = env);
-  });
-
-  afterAll(async () => {
-    await env?.close();
+  // Append-only with an fsync per write: what the README recommends, made strict so a crash loses nothing.
+  const env = useRobustnessApp(adapter, {
+    redisArgs: [
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--enable-debug-command',
+      'yes',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    module: { commandTimeout: COMMAND_TIMEOUT },
   });
 
   beforeEach(async () => {
-    await inspector.config('SET', 'maxmemory', '0');
-    await inspector.flushall();
+    await env.inspector.config('SET', 'maxmemory', '0');
+    await env.inspector.flushall();
     // The app's connection may still be coming back from the previous test's fault.
-    await waitUntil(async () => (await http.post('/login', { json: { userId: 'probe' } })).status === 201);
-    await inspector.flushall();
+    await waitFor(
+      'the app to sign a user in again',
+      async () => (await env.http.post('/login', { json: { userId: 'probe' } })).status === 201,
+    );
+    await env.inspector.flushall();
   });
 
   async function login(userId: string, cookie?: string): Promise<string> {
-    const reply = await http.post('/login', { cookie, json: { userId } });
+    const reply = await env.http.post('/login', { cookie, json: { userId } });
     expect(reply.status).toBe(201);
     return sessionCookieOf(reply);
   }
 
-  async function anonymousWith(data: Record<string, unknown>): Promise<string> {
-    let cookie: string | undefined;
-    for (const [key, value] of Object.entries(data)) {
-      const reply = await http.post(`/set/${key}`, { cookie, json: { value } });
-      expect(reply.status).toBe(201);
-      cookie ??= sessionCookieOf(reply);
-    }
-    return cookie!;
+  /** Waits until the app serves `cookie`'s session again: the store is back after a fault. */
+  async function servedAgain(cookie: string, path = '/private'): Promise<void> {
+    await waitFor('the session to be served again', async () => (await env.http.get(path, { cookie })).status === 200);
   }
 
   interface SessionView {
@@ -90,7 +70,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
   }
 
   async function sessionOf(cookie: string): Promise<SessionView> {
-    const reply = await http.get('/r/session', { cookie });
+    const reply = await env.http.get('/r/session', { cookie });
     expect(reply.status).toBe(200);
     return reply.body as SessionView;
   }
@@ -117,14 +97,14 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
         if (n % 3 === 0) {
           const key = `k${n % 4}`;
           const value = `${client.i}-${n}`;
-          reply = await http.post(`/set/${key}`, { cookie: client.cookie, json: { value } });
+          reply = await env.http.post(`/set/${key}`, { cookie: client.cookie, json: { value } });
           if (reply.status === 201) client.model.acknowledged(key, value);
           else client.model.unknown(key, value);
         } else if (n % 3 === 1) {
-          reply = await http.get('/private', { cookie: client.cookie });
+          reply = await env.http.get('/private', { cookie: client.cookie });
           if (reply.status === 200 && reply.body.userId !== `load-${client.i}`) problems.push('wrong user');
         } else {
-          reply = await http.get('/r/session', { cookie: client.cookie });
+          reply = await env.http.get('/r/session', { cookie: client.cookie });
           if (reply.status === 200) {
             if (!reply.body.isAuthenticated) problems.push(`client ${client.i} lost its login`);
             problems.push(...client.model.check(reply.body.data));
@@ -142,15 +122,17 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
 
     await sleep(300);
     phase = 'down';
-    await redis.stop();
+    await env.redis.stop();
     try {
       await sleep(1_500);
     } finally {
-      await redis.restart();
+      await env.redis.restart();
       restartedAt = performance.now();
       phase = 'after';
     }
-    await waitUntil(() => clients.every((c) => c.recoveredAfter !== undefined), 10_000, 'every client recovered');
+    await waitFor('every client recovered', () => clients.every((c) => c.recoveredAfter !== undefined), {
+      timeoutMs: 10_000,
+    });
     await sleep(200);
     running = false;
     await Promise.all(loops);
@@ -169,25 +151,25 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
       expect(session.userId).toBe(`load-${client.i}`);
       expect(client.model.check(session.data as Record<string, unknown>)).toEqual([]);
     }
-    expect(await keysWithoutTtl(inspector)).toEqual([]);
+    expect(await keysWithoutTtl(env.inspector)).toEqual([]);
   });
 
   it('S30: Redis slowed (DEBUG SLEEP) → 503 within commandTimeout; late replies never reach later requests; nothing half-done', async () => {
     const a = await login('slow-a');
-    expect((await http.post('/set/k', { cookie: a, json: { value: 'a-data' } })).status).toBe(201);
-    const b = await anonymousWith({ mine: 'b' });
-    const c = await anonymousWith({ cart: 'c' });
+    expect((await env.http.post('/set/k', { cookie: a, json: { value: 'a-data' } })).status).toBe(201);
+    const b = await env.sessionWith({ mine: 'b' });
+    const c = await env.sessionWith({ cart: 'c' });
 
-    const sleeper = redis.client();
+    const sleeper = env.redis.client();
     const asleep = sleeper.call('DEBUG', 'SLEEP', '1.2');
     await sleep(100);
     const replies = await Promise.all([
-      http.get('/private', { cookie: a }),
-      http.post('/set/late', { cookie: a, json: { value: 'late' } }),
-      http.get('/r/session', { cookie: b }),
-      http.post('/login', { cookie: c, json: { userId: 'slow-c' } }),
-      http.post('/login', { json: { userId: 'slow-d' } }),
-      http.get('/anonymous'),
+      env.http.get('/private', { cookie: a }),
+      env.http.post('/set/late', { cookie: a, json: { value: 'late' } }),
+      env.http.get('/r/session', { cookie: b }),
+      env.http.post('/login', { cookie: c, json: { userId: 'slow-c' } }),
+      env.http.post('/login', { json: { userId: 'slow-d' } }),
+      env.http.get('/anonymous'),
     ]);
     await asleep;
     sleeper.disconnect();
@@ -196,7 +178,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
     expect(replies.flatMap((r, i) => faultProblems(r, `request ${i}`))).toEqual([]);
 
     // Once Redis answers again, each request gets its own reply: no timed-out reply is handed to a later command.
-    await waitUntil(async () => (await http.get('/private', { cookie: a })).status === 200);
+    await servedAgain(a);
     const bAfter = await sessionOf(b);
     expect(bAfter).toMatchObject({ isAuthenticated: false, data: { mine: 'b' } });
     const aAfter = await sessionOf(a);
@@ -204,11 +186,11 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
     // A save that timed out may still have run once Redis woke up: a 503 means "outcome unknown".
     expect([{ k: 'a-data' }, { k: 'a-data', late: 'late' }]).toContainEqual(aAfter.data);
     // S26: the login that timed out gave no authenticated cookie; the old cookie is still anonymous.
-    expect((await http.get('/private', { cookie: c })).status).toBe(401);
+    expect((await env.http.get('/private', { cookie: c })).status).toBe(401);
     expect(await sessionOf(c)).toMatchObject({ isAuthenticated: false, data: { cart: 'c' } });
     // A timed-out login may still have written its new record when Redis woke: its ID was never sent to
     // anyone, and like every key it expires on its own.
-    expect(await keysWithoutTtl(inspector)).toEqual([]);
+    expect(await keysWithoutTtl(env.inspector)).toEqual([]);
   });
 
   it('S30: Redis paused (SIGSTOP) while saves are in flight → clean 503s; after SIGCONT every record is intact', async () => {
@@ -216,19 +198,19 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
     const writes = sessions.flatMap((cookie, i) =>
       Array.from({ length: 6 }, (_, j) => ({ cookie, i, key: `w${j}`, value: `${i}-${j}` })),
     );
-    const pending = writes.map((w) => http.post(`/set/${w.key}`, { cookie: w.cookie, json: { value: w.value } }));
+    const pending = writes.map((w) => env.http.post(`/set/${w.key}`, { cookie: w.cookie, json: { value: w.value } }));
     await sleep(5);
-    process.kill(redis.pid, 'SIGSTOP');
+    process.kill(env.redis.pid, 'SIGSTOP');
     let replies: Reply[];
     try {
       replies = await Promise.all(pending);
     } finally {
-      process.kill(redis.pid, 'SIGCONT');
+      process.kill(env.redis.pid, 'SIGCONT');
     }
     expect(replies.flatMap((r, i) => faultProblems(r, `write ${i}`))).toEqual([]);
     expect(replies.some((r) => r.status === 503)).toBe(true);
 
-    await waitUntil(async () => (await http.get('/private', { cookie: sessions[0] })).status === 200);
+    await servedAgain(sessions[0]!);
     for (const [i, cookie] of sessions.entries()) {
       const session = await sessionOf(cookie);
       expect(session.userId).toBe(`paused-${i}`);
@@ -240,50 +222,50 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
       }
       expect(Object.keys(data).every((key) => /^w[0-5]$/.test(key))).toBe(true);
     }
-    expect(await keysWithoutTtl(inspector)).toEqual([]);
+    expect(await keysWithoutTtl(env.inspector)).toEqual([]);
   });
 
   it('S26: Redis out of memory (noeviction) during login → clean 503, no authenticated cookie, no half-authenticated record; next request 401', async () => {
-    const anonymous = await anonymousWith({ cart: ['apple'] });
+    const anonymous = await env.sessionWith({ cart: ['apple'] });
     const signedIn = await login('oom-signed-in');
-    const keysBefore = (await allKeys(inspector)).sort();
+    const keysBefore = (await allKeys(env.inspector)).sort();
 
-    await inspector.config('SET', 'maxmemory', '1');
+    await env.inspector.config('SET', 'maxmemory', '1');
     try {
-      const upgrade = await http.post('/login', { cookie: anonymous, json: { userId: 'oom-victim' } });
-      const fresh = await http.post('/login', { json: { userId: 'oom-fresh' } });
+      const upgrade = await env.http.post('/login', { cookie: anonymous, json: { userId: 'oom-victim' } });
+      const fresh = await env.http.post('/login', { json: { userId: 'oom-fresh' } });
       for (const reply of [upgrade, fresh]) {
         expect(reply.status).toBe(503);
-        expect(setCookiesOf(reply)).toEqual([]);
+        expect(setCookies(reply)).toEqual([]);
       }
       // Nothing was written: the same keys, none of them for the users who tried to sign in.
-      expect((await allKeys(inspector)).sort()).toEqual(keysBefore);
-      for (const key of await liveRecords(inspector)) {
-        expect(['oom-signed-in', null]).toContain(await inspector.hget(key, '#u'));
+      expect((await allKeys(env.inspector)).sort()).toEqual(keysBefore);
+      for (const key of await liveRecords(env.inspector)) {
+        expect(['oom-signed-in', null]).toContain(await env.inspector.hget(key, '#u'));
       }
 
-      await http.get('/private', { cookie: anonymous }).then((r) => expect(r.status).toBe(401));
+      await env.http.get('/private', { cookie: anonymous }).then((r) => expect(r.status).toBe(401));
       expect(await sessionOf(anonymous)).toMatchObject({ isAuthenticated: false, data: { cart: ['apple'] } });
       // Reads that need no write keep working, and a logout (a deletion) still goes through.
-      await http.get('/private', { cookie: signedIn }).then((r) => expect(r.status).toBe(200));
-      const logout = await http.post('/logout', { cookie: signedIn });
+      await env.http.get('/private', { cookie: signedIn }).then((r) => expect(r.status).toBe(200));
+      const logout = await env.http.post('/logout', { cookie: signedIn });
       expect(logout.status).toBe(201);
       expect(clearsCookie(logout)).toBe(true);
-      await http.get('/private', { cookie: signedIn }).then((r) => expect(r.status).toBe(401));
+      await env.http.get('/private', { cookie: signedIn }).then((r) => expect(r.status).toBe(401));
     } finally {
-      await inspector.config('SET', 'maxmemory', '0');
+      await env.inspector.config('SET', 'maxmemory', '0');
     }
-    const retry = await http.post('/login', { cookie: anonymous, json: { userId: 'oom-victim' } });
+    const retry = await env.http.post('/login', { cookie: anonymous, json: { userId: 'oom-victim' } });
     expect(retry.status).toBe(201);
-    const me = await http.get('/private', { cookie: sessionCookieOf(retry) });
+    const me = await env.http.get('/private', { cookie: sessionCookieOf(retry) });
     expect(me.body).toEqual({ userId: 'oom-victim', data: { cart: ['apple'] } });
   });
 
   it('sessions survive a Redis restart with AOF on: a clean shutdown and a kill -9 lose no acknowledged write', async () => {
     const sessions = await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
-        const cookie = i % 2 === 0 ? await login(`aof-${i}`) : await anonymousWith({ n: i });
-        const write = await http.post('/set/before', { cookie, json: { value: `v${i}` } });
+        const cookie = i % 2 === 0 ? await login(`aof-${i}`) : await env.sessionWith({ n: i });
+        const write = await env.http.post('/set/before', { cookie, json: { value: `v${i}` } });
         expect(write.status).toBe(201);
         return { i, cookie };
       }),
@@ -294,63 +276,69 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
         expect(session.userId).toBe(i % 2 === 0 ? `aof-${i}` : null);
         expect(session.data).toEqual({ ...(i % 2 === 0 ? {} : { n: i }), before: `v${i}`, ...extra });
       }
-      expect(await keysWithoutTtl(inspector)).toEqual([]);
+      expect(await keysWithoutTtl(env.inspector)).toEqual([]);
     };
 
-    await redis.stop();
-    await redis.restart();
-    await waitUntil(async () => (await http.get('/r/session', { cookie: sessions[0]!.cookie })).status === 200);
+    await env.redis.stop();
+    await env.redis.restart();
+    await servedAgain(sessions[0]!.cookie, '/r/session');
     await expectAll();
 
     for (const { cookie } of sessions) {
-      expect((await http.post('/set/acked', { cookie, json: { value: 'just before the crash' } })).status).toBe(201);
+      expect((await env.http.post('/set/acked', { cookie, json: { value: 'just before the crash' } })).status).toBe(
+        201,
+      );
     }
-    process.kill(redis.pid, 'SIGKILL');
-    await redis.stop();
-    await redis.restart();
-    await waitUntil(async () => (await http.get('/r/session', { cookie: sessions[0]!.cookie })).status === 200);
+    process.kill(env.redis.pid, 'SIGKILL');
+    await env.redis.stop();
+    await env.redis.restart();
+    await servedAgain(sessions[0]!.cookie, '/r/session');
     await expectAll({ acked: 'just before the crash' });
   });
 
   it('S30: Redis demoted to a read-only replica (READONLY) → reads work, writes and logins get clean 503s, nothing changes; writes work again once it is primary', async () => {
     const signedIn = await login('readonly-user');
-    expect((await http.post('/set/k', { cookie: signedIn, json: { value: 'before' } })).status).toBe(201);
-    const anonymous = await anonymousWith({ cart: 'c' });
+    expect((await env.http.post('/set/k', { cookie: signedIn, json: { value: 'before' } })).status).toBe(201);
+    const anonymous = await env.sessionWith({ cart: 'c' });
     // Demote it without losing its data: a second server copies it, is promoted, and ours follows it.
     const other = await RedisServer.start();
     const otherClient = other.client();
     try {
       // Full syncs start at once rather than after the default 5 s wait for more replicas.
-      for (const client of [inspector, otherClient]) await client.config('SET', 'repl-diskless-sync-delay', '0');
-      await otherClient.call('REPLICAOF', '127.0.0.1', String(redis.port));
-      await waitUntil(async () => /master_link_status:up/.test(await otherClient.info('replication')));
+      for (const client of [env.inspector, otherClient]) await client.config('SET', 'repl-diskless-sync-delay', '0');
+      await otherClient.call('REPLICAOF', '127.0.0.1', String(env.redis.port));
+      await waitFor('the replica link to be up', async () =>
+        /master_link_status:up/.test(await otherClient.info('replication')),
+      );
       await otherClient.call('REPLICAOF', 'NO', 'ONE');
-      await inspector.call('REPLICAOF', '127.0.0.1', String(other.port));
-      await waitUntil(async () => /master_link_status:up/.test(await inspector.info('replication')));
+      await env.inspector.call('REPLICAOF', '127.0.0.1', String(other.port));
+      await waitFor('the replica link to be up', async () =>
+        /master_link_status:up/.test(await env.inspector.info('replication')),
+      );
 
-      const read = await http.get('/private', { cookie: signedIn });
+      const read = await env.http.get('/private', { cookie: signedIn });
       expect(read.status).toBe(200);
       expect(read.body).toEqual({ userId: 'readonly-user', data: { k: 'before' } });
       const replies = await Promise.all([
-        http.post('/set/k', { cookie: signedIn, json: { value: 'during' } }),
-        http.post('/login', { cookie: anonymous, json: { userId: 'readonly-login' } }),
-        http.post('/set/fresh', { json: { value: 1 } }),
+        env.http.post('/set/k', { cookie: signedIn, json: { value: 'during' } }),
+        env.http.post('/login', { cookie: anonymous, json: { userId: 'readonly-login' } }),
+        env.http.post('/set/fresh', { json: { value: 1 } }),
       ]);
       expect(replies.map((r) => r.status)).toEqual([503, 503, 503]);
       expect(replies.flatMap((r, i) => faultProblems(r, `write ${i}`))).toEqual([]);
     } finally {
-      await inspector.call('REPLICAOF', 'NO', 'ONE');
+      await env.inspector.call('REPLICAOF', 'NO', 'ONE');
       otherClient.disconnect();
       await other.destroy();
     }
     // A client may reconnect after READONLY errors: the first requests after the promotion can still be 503s.
-    await waitUntil(async () => (await http.get('/private', { cookie: signedIn })).status === 200);
-    expect((await http.get('/private', { cookie: signedIn })).body.data).toEqual({ k: 'before' });
+    await servedAgain(signedIn);
+    expect((await env.http.get('/private', { cookie: signedIn })).body.data).toEqual({ k: 'before' });
     // The login tried while Redis was read-only did not happen, and the anonymous session is as it was.
-    expect((await http.get('/private', { cookie: anonymous })).status).toBe(401);
+    expect((await env.http.get('/private', { cookie: anonymous })).status).toBe(401);
     expect(await sessionOf(anonymous)).toMatchObject({ isAuthenticated: false, data: { cart: 'c' } });
-    expect((await http.post('/set/k', { cookie: signedIn, json: { value: 'after' } })).status).toBe(201);
-    expect((await http.get('/private', { cookie: signedIn })).body.data).toEqual({ k: 'after' });
+    expect((await env.http.post('/set/k', { cookie: signedIn, json: { value: 'after' } })).status).toBe(201);
+    expect((await env.http.get('/private', { cookie: signedIn })).body.data).toEqual({ k: 'after' });
   });
 
   it('S30: connections reset in the middle of saves (CLIENT KILL) → clean 503s, no corrupted session, no lost acknowledged write', async () => {
@@ -364,7 +352,7 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
       for (let n = 0; running; n++) {
         const key = `k${n % 5}`;
         const value = `${client.i}-${n}`;
-        const reply = await http.post(`/set/${key}`, { cookie: client.cookie, json: { value } });
+        const reply = await env.http.post(`/set/${key}`, { cookie: client.cookie, json: { value } });
         statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
         problems.push(...faultProblems(reply, `client ${client.i} write ${n}`));
         if (reply.status === 201) client.model.acknowledged(key, value);
@@ -376,8 +364,10 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
       // Kill only once saves go through again: every kill lands among saves in flight, and the
       // reconnect back-off never grows past a few hundred milliseconds.
       const acknowledged = statuses.get(201) ?? 0;
-      await waitUntil(() => (statuses.get(201) ?? 0) >= acknowledged + 5, 10_000, 'saves going through again');
-      kills += Number(await inspector.call('CLIENT', 'KILL', 'TYPE', 'normal'));
+      await waitFor('saves going through again', () => (statuses.get(201) ?? 0) >= acknowledged + 5, {
+        timeoutMs: 10_000,
+      });
+      kills += Number(await env.inspector.call('CLIENT', 'KILL', 'TYPE', 'normal'));
     }
     await sleep(100);
     running = false;
@@ -387,13 +377,13 @@ describe.each(ADAPTERS)('robustness: store faults on %s', (adapter) => {
     expect(kills).toBeGreaterThan(0);
     expect(statuses.get(201)).toBeGreaterThan(0);
     expect(statuses.get(503)).toBeGreaterThan(0);
-    await waitUntil(async () => (await http.get('/private', { cookie: clients[0]!.cookie })).status === 200);
+    await servedAgain(clients[0]!.cookie);
     for (const client of clients) {
       const session = await sessionOf(client.cookie);
       expect(session.userId).toBe(`reset-${client.i}`);
       expect(client.model.check(session.data as Record<string, unknown>)).toEqual([]);
     }
-    expect(await keysWithoutTtl(inspector)).toEqual([]);
-    expect(setCookieOf(await http.get('/private', { cookie: clients[0]!.cookie }))).toBeUndefined();
+    expect(await keysWithoutTtl(env.inspector)).toEqual([]);
+    expect(setCookieFor(await env.http.get('/private', { cookie: clients[0]!.cookie }))).toBeUndefined();
   });
 });

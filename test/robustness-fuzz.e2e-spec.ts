@@ -1,18 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandRecorder } from './support/command-recorder.js';
 import { FixtureController } from './support/fixture.controller.js';
-import { RedisServer } from './support/redis-server.js';
-import { HttpClient, listen, rawGet, sessionCookieOf, type RawReply } from './support/robustness-http.js';
+import { useRedisServer } from './support/redis-fixture.js';
+import { sessionCookieOf } from './support/cookies.js';
+import { HttpClient, listen, rawGet, type RawReply } from './support/robustness-http.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { RobustnessController } from './support/robustness.controller.js';
 import { CookieSignerForTests } from './support/signer.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createSessionApp, TEST_SECRET } from './support/test-app.js';
 
 /** A secret the app used before and has since dropped, and another app's secret (S9). */
 const REMOVED_SECRET = 'removed-secret-0123456789-abcdefghijklmn';
@@ -67,10 +65,8 @@ function parserOutcome(lines: readonly Buffer[]): 'rejected' | 'app' | 'either' 
 }
 
 describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (adapter) => {
-  let redis: RedisServer;
-  let inspector: Redis;
+  const redis = useRedisServer({ flushBeforeEach: false });
   let recorder: CommandRecorder;
-  let app: INestApplication;
   let http: HttpClient;
   let port: number;
   const signed = {} as Record<Who, string>;
@@ -79,15 +75,16 @@ describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (ada
   let prototypeNames: string[];
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    inspector = redis.client();
-    app = await createTestApp(adapter, {
-      // No rotation grace: a rotated ID is dead at once, like a destroyed one (the grace period has its own tests).
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], rotationGracePeriod: 0 })],
-      controllers: [FixtureController, RobustnessController],
-    });
+    // No rotation grace: a rotated ID is dead at once, like a destroyed one (the grace period has its own tests).
+    const app = redis.closeBeforeStop(
+      await createSessionApp(
+        adapter,
+        { redis: redis.url, rotationGracePeriod: 0 },
+        { controllers: [FixtureController, RobustnessController] },
+      ),
+    );
     port = await listen(app);
-    http = new HttpClient(port);
+    http = redis.closeBeforeStop(new HttpClient(port));
 
     const valueOf = (cookie: string): string => cookie.slice(cookie.indexOf('=') + 1);
     const login = async (userId: string, cookie?: string): Promise<string> =>
@@ -108,31 +105,24 @@ describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (ada
     await login('user-rotated', `sid=${signed.rotated}`);
     // Its tombstone (no forwarding with rotationGracePeriod 0) expires on its own within seconds: gone now,
     // so the key space the properties compare against stays put.
-    await inspector.del(keyOf.rotated);
+    await redis.inspector.del(keyOf.rotated);
     signed.expired = await login('user-expired');
     keyOf.expired = `sess:{${await publicIdOf(signed.expired)}}`;
-    await inspector.pexpire(keyOf.expired, 1);
+    await redis.inspector.pexpire(keyOf.expired, 1);
     await sleep(10);
     // EXISTS makes Redis drop the expired key now; DBSIZE would count it until the next expiry cycle.
-    expect(await inspector.exists(keyOf.expired)).toBe(0);
+    expect(await redis.inspector.exists(keyOf.expired)).toBe(0);
     const unissued = new CookieSignerForTests([TEST_SECRET]).signFresh();
     signed.unissued = unissued.value;
     keyOf.unissued = `sess:{${unissued.publicId}}`;
 
-    baselineKeys = (await inspector.keys('*')).sort();
+    baselineKeys = (await redis.inspector.keys('*')).sort();
     // A and B, and the session the rotated one moved to; user indexes besides.
-    expect(await liveRecords(inspector)).toHaveLength(3);
-    expect(await inspector.dbsize()).toBe(baselineKeys.length);
+    expect(await liveRecords(redis.inspector)).toHaveLength(3);
+    expect(await redis.inspector.dbsize()).toBe(baselineKeys.length);
     prototypeNames = Object.getOwnPropertyNames(Object.prototype).sort();
-    recorder = await CommandRecorder.start(redis.client());
-  });
-
-  afterAll(async () => {
-    http?.close();
-    await app?.close();
-    recorder?.stop();
-    inspector?.disconnect();
-    await redis?.destroy();
+    recorder = await CommandRecorder.start(redis.server.client());
+    redis.closeBeforeStop({ close: () => recorder.stop() });
   });
 
   /** Nothing in this process had its prototype changed by the request. */
@@ -185,10 +175,12 @@ describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (ada
       // Refused by the HTTP parser: the app never saw the request.
       expect(commands).toEqual([]);
     }
-    const keys = (await inspector.keys('*')).sort();
+    const keys = (await redis.inspector.keys('*')).sort();
     if (keys.length !== baselineKeys.length) {
       const created = keys.filter((k) => !baselineKeys.includes(k));
-      throw new Error(`keys created: ${JSON.stringify(await Promise.all(created.map((k) => inspector.hgetall(k))))}`);
+      throw new Error(
+        `keys created: ${JSON.stringify(await Promise.all(created.map((k) => redis.inspector.hgetall(k))))}`,
+      );
     }
     return parsed === 'app';
   }
@@ -574,15 +566,15 @@ describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (ada
 
     /** The key's serialized value (hex), or null when it does not exist. */
     async function dumpOf(key: string): Promise<string | null> {
-      return (await inspector.dumpBuffer(key))?.toString('hex') ?? null;
+      return (await redis.inspector.dumpBuffer(key))?.toString('hex') ?? null;
     }
 
     async function plant(key: string, type: string, persist: boolean): Promise<void> {
-      if (type === 'string') await inspector.set(key, '{"#u":"intruder"}');
-      if (type === 'list') await inspector.rpush(key, '#u', 'intruder');
-      if (type === 'set') await inspector.sadd(key, '#u', 'intruder');
-      if (type === 'zset') await inspector.zadd(key, 1, '#u');
-      if (!persist) await inspector.pexpire(key, 60_000);
+      if (type === 'string') await redis.inspector.set(key, '{"#u":"intruder"}');
+      if (type === 'list') await redis.inspector.rpush(key, '#u', 'intruder');
+      if (type === 'set') await redis.inspector.sadd(key, '#u', 'intruder');
+      if (type === 'zset') await redis.inspector.zadd(key, 1, '#u');
+      if (!persist) await redis.inspector.pexpire(key, 60_000);
     }
 
     it('a malformed record is no session (401, never a 5xx, no prototype change, never overwritten); a valid odd one reads back exactly', async () => {
@@ -612,10 +604,10 @@ describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (ada
               valid = false;
               damage[1](fields, now);
             }
-            await inspector.hset(key, Object.fromEntries(fields));
-            if (!persist) await inspector.pexpire(key, 60_000);
+            await redis.inspector.hset(key, Object.fromEntries(fields));
+            if (!persist) await redis.inspector.pexpire(key, 60_000);
             // Listed in its user's index, as a login leaves it: the refresh this read makes checks that.
-            if (signedIn) await inspector.zadd(FUZZ_USER_INDEX, now + 600_000, publicId);
+            if (signedIn) await redis.inspector.zadd(FUZZ_USER_INDEX, now + 600_000, publicId);
           }
           const before = await dumpOf(key);
           seen[valid ? 'valid' : 'malformed']++;
@@ -633,7 +625,7 @@ describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (ada
             expect(read.body.data).toEqual(JSON.parse(JSON.stringify(expected)));
             expect(guarded.status).toBe(signedIn ? 200 : 401);
             // S21: a record without a TTL gets one back when its idle timer is next refreshed (this read).
-            expect(await inspector.pttl(key)).toBeGreaterThan(0);
+            expect(await redis.inspector.pttl(key)).toBeGreaterThan(0);
           } else {
             expect(read.body.isNew).toBe(true);
             expect(read.body.isAuthenticated).toBe(false);
@@ -646,18 +638,18 @@ describe.each(ADAPTERS)('robustness: hostile input (property-based) on %s', (ada
             expect(write.status).toBe(201);
             if (valid) {
               expect(write.headers['set-cookie']).toBeUndefined();
-              expect(await inspector.hget(key, 'after')).toBe('1');
+              expect(await redis.inspector.hget(key, 'after')).toBe('1');
             } else {
               // S24: a new session under a new ID; the planted key is never taken over.
               expect(sessionCookieOf(write)).not.toBe(cookie);
               expect([before, null]).toContainEqual(await dumpOf(key));
-              await inspector.del(
+              await redis.inspector.del(
                 `sess:{${(await http.get('/r/session', { cookie: sessionCookieOf(write) })).body.publicId}}`,
               );
             }
           }
-          await inspector.del(key, FUZZ_USER_INDEX);
-          expect((await inspector.keys('*')).sort()).toEqual(baselineKeys);
+          await redis.inspector.del(key, FUZZ_USER_INDEX);
+          expect((await redis.inspector.keys('*')).sort()).toEqual(baselineKeys);
         }),
         { numRuns: RUNS.record },
       );

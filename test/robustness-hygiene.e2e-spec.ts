@@ -1,68 +1,32 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import type { Redis } from 'ioredis';
 import { RedisSessionModule, SessionStoreError, type RedisSessionModuleOptions } from 'nest-redis-session';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspect } from 'node:util';
+import { CapturingLogger } from './support/capturing-logger.js';
 import { FixtureController } from './support/fixture.controller.js';
+import { useRedisServer } from './support/redis-fixture.js';
 import { freePort, RedisServer } from './support/redis-server.js';
-import {
-  clearsCookie,
-  HttpClient,
-  listen,
-  sessionCookieOf,
-  setCookieOf,
-  type Reply,
-} from './support/robustness-http.js';
-import { hasOpenssl, makeTlsFiles, MonitorCapture, waitUntil, type TlsFiles } from './support/robustness-redis.js';
+import { clearsCookie, sessionCookieOf, setCookieFor } from './support/cookies.js';
+import { HttpClient, listen, type Reply } from './support/robustness-http.js';
+import { hasOpenssl, makeTlsFiles, MonitorCapture, type TlsFiles } from './support/robustness-redis.js';
 import { RobustnessController } from './support/robustness.controller.js';
-import { ADAPTERS, adapterOf, startupError, TEST_SECRET, type AdapterName } from './support/test-app.js';
-
-/** Keeps every line Nest and the library log, at every level, debug and verbose included. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  private push(level: string, message: unknown, rest: unknown[]): void {
-    const text = [message, ...rest].map((part) =>
-      typeof part === 'string' ? part : inspect(part, { depth: 10, showHidden: true }),
-    );
-    this.lines.push(`${level} ${text.join(' ')}`);
-  }
-  log(message: unknown, ...rest: unknown[]): void {
-    this.push('log', message, rest);
-  }
-  error(message: unknown, ...rest: unknown[]): void {
-    this.push('error', message, rest);
-  }
-  warn(message: unknown, ...rest: unknown[]): void {
-    this.push('warn', message, rest);
-  }
-  debug(message: unknown, ...rest: unknown[]): void {
-    this.push('debug', message, rest);
-  }
-  verbose(message: unknown, ...rest: unknown[]): void {
-    this.push('verbose', message, rest);
-  }
-  fatal(message: unknown, ...rest: unknown[]): void {
-    this.push('fatal', message, rest);
-  }
-}
+import { ADAPTERS, createTestApp, startupError, TEST_SECRET, type AdapterName } from './support/test-app.js';
+import { waitFor } from './support/timing.js';
 
 const COMMAND_TIMEOUT = 300;
 
-async function createApp(
+/** An app with the fixture and robustness routes, the session module on `options`. */
+function createApp(
   adapter: AdapterName,
   options: RedisSessionModuleOptions,
-  logger: LoggerService | false = false,
+  logger?: LoggerService,
 ): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
+  return createTestApp(adapter, {
     imports: [RedisSessionModule.forRoot(options)],
     controllers: [FixtureController, RobustnessController],
-  }).compile();
-  const app = moduleRef.createNestApplication(adapterOf(adapter), { logger });
-  await app.init();
-  return app;
+    logger,
+  });
 }
 
 /** Every file under a directory, read as latin1 text (the AOF, the RDB, the server log). */
@@ -151,18 +115,7 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
   });
 
   describe('S14, S35: the raw session ID is never in logs, errors, bodies, Redis keys, MONITOR or the AOF', () => {
-    let redis: RedisServer;
-    let inspector: Redis;
-
-    beforeAll(async () => {
-      redis = await RedisServer.start({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-      inspector = redis.client();
-    });
-
-    afterAll(async () => {
-      inspector?.disconnect();
-      await redis?.destroy();
-    });
+    const redis = useRedisServer({ args: ['--appendonly', 'yes', '--appendfsync', 'always'], flushBeforeEach: false });
 
     it('a whole flow (create, write, login, regenerate, log the session, a 500, logout, 401s, a 503) leaks no ID; S15 on every cookie change', async () => {
       const logger = new CapturingLogger();
@@ -171,7 +124,7 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
         { redis: redis.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT },
         logger,
       );
-      const monitors = [await MonitorCapture.start(redis.client())];
+      const monitors = [await MonitorCapture.start(redis.server.client())];
       const http = new HttpClient(await listen(app));
       const replies: Reply[] = [];
       const keysSeen = new Set<string>();
@@ -181,7 +134,7 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
         return reply;
       };
       const snapshotKeys = async (): Promise<void> => {
-        for (const key of await inspector.keys('*')) keysSeen.add(key);
+        for (const key of await redis.inspector.keys('*')) keysSeen.add(key);
       };
       try {
         await send('GET', '/r/session');
@@ -207,20 +160,23 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
         await snapshotKeys();
         // A MONITOR connection must not outlive the server: ioredis would reconnect it mid-stream.
         monitors[0]!.stop();
-        await redis.stop();
+        await redis.server.stop();
         try {
           expect((await send('GET', '/private', beforeOutage)).status).toBe(503);
           expect((await send('POST', '/set/during', beforeOutage, { value: 1 })).status).toBe(503);
         } finally {
-          await redis.restart();
+          await redis.server.restart();
         }
-        monitors.push(await MonitorCapture.start(redis.client()));
-        await waitUntil(async () => (await http.get('/private', { cookie: beforeOutage })).status === 200);
+        monitors.push(await MonitorCapture.start(redis.server.client()));
+        await waitFor(
+          'the session to be served again',
+          async () => (await http.get('/private', { cookie: beforeOutage })).status === 200,
+        );
         expect((await send('POST', '/set/after', beforeOutage, { value: 'outage' })).status).toBe(201);
         await snapshotKeys();
 
         const cookies = replies.flatMap((r) => {
-          const header = setCookieOf(r);
+          const header = setCookieFor(r);
           return header === undefined || clearsCookie(r) ? [] : [header.split(';')[0]!.slice('sid='.length)];
         });
         expect(cookies.length).toBeGreaterThanOrEqual(4);
@@ -228,7 +184,7 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
 
         // S15: every response that set or cleared the cookie said no-store.
         for (const reply of replies) {
-          if (setCookieOf(reply) !== undefined) expect(reply.headers['cache-control']).toBe('no-store');
+          if (setCookieFor(reply) !== undefined) expect(reply.headers['cache-control']).toBe('no-store');
         }
         // The logger really captured debug output and the outage, so an empty search means something.
         expect(logger.lines.some((l) => l.startsWith('debug') && /ended \(logout\)/.test(l))).toBe(true);
@@ -245,7 +201,7 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
           ],
           ['Redis keys', [...keysSeen].join('\n')],
           ['MONITOR', monitors.flatMap((m) => m.lines).join('\n')],
-          ...filesUnder(redis.dir).map(({ path, text }): [string, string] => [`Redis file ${path}`, text]),
+          ...filesUnder(redis.server.dir).map(({ path, text }): [string, string] => [`Redis file ${path}`, text]),
         ];
         expect(places.find(([name]) => name === 'MONITOR')![1].length).toBeGreaterThan(1_000);
         for (const [where, text] of places) {
@@ -262,8 +218,7 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
   });
 
   describe('S37: a least-privilege Redis ACL user', () => {
-    let redis: RedisServer;
-    let inspector: Redis;
+    const redis = useRedisServer({ flushBeforeEach: false });
     /**
      * Every command the module sends (found in `libs/redis-session/src/store/`): EVALSHA to run its
      * scripts, EVAL when Redis forgot them (restart, SCRIPT FLUSH), SCRIPT LOAD at startup; UNLINK, HMGET,
@@ -303,23 +258,13 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
       '+info',
     ];
     const user = async (name: string, rules: string[]): Promise<RedisSessionModuleOptions['redis']> => {
-      await inspector.call('ACL', 'SETUSER', name, 'reset', 'on', '>acl-password-0123', ...rules);
+      await redis.inspector.call('ACL', 'SETUSER', name, 'reset', 'on', '>acl-password-0123', ...rules);
       return { host: '127.0.0.1', port: redis.port, username: name, password: 'acl-password-0123' };
     };
 
-    beforeAll(async () => {
-      redis = await RedisServer.start();
-      inspector = redis.client();
-    });
-
-    afterAll(async () => {
-      inspector?.disconnect();
-      await redis?.destroy();
-    });
-
     it('the core flow works for a user allowed only the commands the module uses, on sess:* keys, with no CONFIG, KEYS or FLUSH*', async () => {
       const connection = await user('sessions', ['~sess:*', 'resetchannels', '-@all', ...NEEDED]);
-      await inspector.call('ACL', 'LOG', 'RESET');
+      await redis.inspector.call('ACL', 'LOG', 'RESET');
       const app = await createApp(adapter, { redis: connection, secrets: [TEST_SECRET] });
       const http = new HttpClient(await listen(app));
       try {
@@ -327,13 +272,13 @@ describe.each(ADAPTERS)('robustness: secrets and Redis hygiene on %s', (adapter)
         const signedIn = sessionCookieOf(await http.post('/login', { cookie: created, json: { userId: 'acl' } }));
         expect((await http.get('/private', { cookie: signedIn })).body).toEqual({ userId: 'acl', data: { a: 1 } });
         // Redis forgets the scripts (as after a restart): the module re-sends them with EVAL.
-        await inspector.script('FLUSH');
+        await redis.inspector.script('FLUSH');
         expect((await http.post('/set/b', { cookie: signedIn, json: { value: 2 } })).status).toBe(201);
         const regenerated = sessionCookieOf(await http.post('/regenerate', { cookie: signedIn }));
         expect(clearsCookie(await http.post('/logout', { cookie: regenerated }))).toBe(true);
         expect((await http.get('/private', { cookie: regenerated })).status).toBe(401);
         // Nothing the module sent was refused (CLIENT SETINFO is ioredis's optional handshake, unknown to Redis 7.0).
-        const denied = ((await inspector.call('ACL', 'LOG')) as unknown[][]).map((entry) =>
+        const denied = ((await redis.inspector.call('ACL', 'LOG')) as unknown[][]).map((entry) =>
           String(entry[entry.indexOf('object') + 1]),
         );
         // 'config|get' is the optional maxmemory-policy check (S39): refused, it is skipped without a word.

@@ -1,12 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
 import { FixtureController } from './support/fixture.controller.js';
-import { RedisServer } from './support/redis-server.js';
-import { clearsCookie, HttpClient, listen, sessionCookieOf, setCookiesOf } from './support/robustness-http.js';
+import { clearsCookie, sessionCookieOf, setCookies } from './support/cookies.js';
+import { HttpClient, listen } from './support/robustness-http.js';
 import { liveRecords } from './support/robustness-redis.js';
 import { Latches, RobustnessController } from './support/robustness.controller.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { useRedisServer } from './support/redis-fixture.js';
+import { ADAPTERS, createSessionApp } from './support/test-app.js';
 
 /** Each race runs this many times: a race that is lost once in a while must still show up. */
 const ROUNDS = 20;
@@ -16,42 +14,26 @@ const SHORT_GRACE = 100;
 const GRACE_ROUNDS = 10;
 
 describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
-  let redis: RedisServer;
-  let inspector: Redis;
-  let app: INestApplication;
+  const redis = useRedisServer();
   let http: HttpClient;
   /** The same routes with `rotationGracePeriod: 0`: a rotated ID ends at once (strict S23). */
-  let strictApp: INestApplication;
   let strict: HttpClient;
-  let graceApp: INestApplication;
   let grace: HttpClient;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    inspector = redis.client();
-    const build = async (rotationGracePeriod?: number): Promise<[INestApplication, HttpClient]> => {
-      const built = await createTestApp(adapter, {
-        imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], rotationGracePeriod })],
-        controllers: [FixtureController, RobustnessController],
-      });
-      return [built, new HttpClient(await listen(built))];
+    const build = async (rotationGracePeriod?: number): Promise<HttpClient> => {
+      const built = redis.closeBeforeStop(
+        await createSessionApp(
+          adapter,
+          { redis: redis.url, rotationGracePeriod },
+          { controllers: [FixtureController, RobustnessController] },
+        ),
+      );
+      return redis.closeBeforeStop(new HttpClient(await listen(built)));
     };
-    [app, http] = await build();
-    [strictApp, strict] = await build(0);
-    [graceApp, grace] = await build(SHORT_GRACE);
-  });
-
-  afterAll(async () => {
-    for (const client of [http, strict, grace]) client?.close();
-    await strictApp?.close();
-    await graceApp?.close();
-    await app?.close();
-    inspector?.disconnect();
-    await redis?.destroy();
-  });
-
-  beforeEach(async () => {
-    await inspector.flushall();
+    http = await build();
+    strict = await build(0);
+    grace = await build(SHORT_GRACE);
   });
 
   async function login(userId: string, cookie?: string, via: HttpClient = http): Promise<string> {
@@ -68,7 +50,7 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
 
   /** Whether a key holds no session: absent, or a rotation's tombstone (no data, no authenticated mark). */
   async function holdsNoSession(key: string): Promise<boolean> {
-    const fields = Object.keys(await inspector.hgetall(key));
+    const fields = Object.keys(await redis.inspector.hgetall(key));
     return fields.every((field) => ['#f', '#g', '#n', '#o'].includes(field));
   }
 
@@ -85,7 +67,7 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
         Array.from({ length: 100 }, (_, i) => http.post(`/set/c${i}`, { cookie, json: { value: round * 1_000 + i } })),
       );
       expect(replies.map((r) => r.status)).toEqual(Array.from({ length: 100 }, () => 201));
-      expect(replies.flatMap(setCookiesOf)).toEqual([]);
+      expect(replies.flatMap(setCookies)).toEqual([]);
       const read = await http.get('/r/session', { cookie });
       const expected: Record<string, number> = { seed: round };
       for (let i = 0; i < 100; i++) expected[`c${i}`] = round * 1_000 + i;
@@ -109,7 +91,7 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
       case 'login':
         return login('racer', cookie, via);
       case 'deleted in Redis':
-        await inspector.del(key);
+        await redis.inspector.del(key);
         return undefined;
     }
   }
@@ -136,7 +118,7 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
         for (const reply of replies) {
           expect(reply.status).toBe(201);
           // The parked requests neither set a new cookie nor cleared the one the browser now holds.
-          expect(setCookiesOf(reply)).toEqual([]);
+          expect(setCookies(reply)).toEqual([]);
         }
       },
     };
@@ -164,8 +146,8 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
           // The session that took over stays valid, whatever became of the parked changes.
           expect((await strict.get('/r/session', { cookie: next })).body.isNew).toBe(false);
         }
-        expect(await liveRecords(inspector)).toHaveLength(next === undefined ? 0 : 1);
-        await inspector.flushall();
+        expect(await liveRecords(redis.inspector)).toHaveLength(next === undefined ? 0 : 1);
+        await redis.inspector.flushall();
       }
     },
   );
@@ -185,17 +167,17 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
         // Only a forwarding marker is left under the old key: no data, no authenticated mark. It forwards
         // for the grace period and stands a little longer (ten command timeouts), so a logout or revoke
         // racing the rotation sees it moved.
-        const left = await inspector.hgetall(key);
+        const left = await redis.inspector.hgetall(key);
         expect(Object.keys(left).sort()).toEqual(['#f', '#g', '#n', '#o']);
         expect(Number(left['#g'])).toBeLessThanOrEqual(Date.now() + SHORT_GRACE);
-        expect(await inspector.pttl(key)).toBeLessThanOrEqual(10 * 1_000);
+        expect(await redis.inspector.pttl(key)).toBeLessThanOrEqual(10 * 1_000);
         await new Promise((resolve) => setTimeout(resolve, SHORT_GRACE + 50));
         expect(await holdsNoSession(key)).toBe(true);
         expect((await grace.get('/private', { cookie })).status).toBe(401);
         expect((await grace.get('/r/session', { cookie })).body.isNew).toBe(true);
         expect((await grace.get('/r/session', { cookie: next })).body.isNew).toBe(false);
-        expect(await liveRecords(inspector)).toHaveLength(1);
-        await inspector.flushall();
+        expect(await liveRecords(redis.inspector)).toHaveLength(1);
+        await redis.inspector.flushall();
       }
     },
   );
@@ -215,11 +197,11 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
       expect((await logout).status).toBe(201);
       expect(statuses.every((s) => s === 201)).toBe(true);
       // Every write either landed before the logout (and was deleted with it) or found the record gone.
-      expect(await inspector.exists(key)).toBe(0);
+      expect(await redis.inspector.exists(key)).toBe(0);
       expect((await http.get('/private', { cookie })).status).toBe(401);
       // A write that lost the race may have started a fresh anonymous session of its own; never the old one.
-      for (const k of await liveRecords(inspector)) expect(await inspector.hget(k, '#u')).toBeNull();
-      await inspector.flushall();
+      for (const k of await liveRecords(redis.inspector)) expect(await redis.inspector.hget(k, '#u')).toBeNull();
+      await redis.inspector.flushall();
     }
   });
 
@@ -236,7 +218,7 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
       );
       expect(doubled.map((reply) => reply.status).sort()).toEqual([201, 409]);
       const third = sessionCookieOf(doubled.find((reply) => reply.status === 201)!);
-      expect(setCookiesOf(doubled.find((reply) => reply.status === 409)!)).toEqual([]);
+      expect(setCookies(doubled.find((reply) => reply.status === 409)!)).toEqual([]);
       expect(new Set([first, second, third, anonymous]).size).toBe(4);
       for (const cookie of [first, second, third]) {
         const me = await http.get('/private', { cookie });
@@ -246,8 +228,8 @@ describe.each(ADAPTERS)('robustness: races on %s', (adapter) => {
       expect((await http.get('/private', { cookie: third })).body.data).toEqual({ cart: [round] });
       // The anonymous cookie never becomes a signed-in one (during the grace period it sees an empty session).
       expect((await http.get('/private', { cookie: anonymous })).status).toBe(401);
-      expect(await liveRecords(inspector)).toHaveLength(3);
-      await inspector.flushall();
+      expect(await liveRecords(redis.inspector)).toHaveLength(3);
+      await redis.inspector.flushall();
     }
   });
 });

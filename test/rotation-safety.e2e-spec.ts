@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { SessionEvents } from 'nest-redis-session';
 import { map } from 'rxjs';
 import { CapturingLogger } from './support/capturing-logger.js';
-import { setCookieOf, sessionCookieOf, type HttpClient, type Reply } from './support/robustness-http.js';
-import { startRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
-import { liveRecords } from './support/robustness-redis.js';
-import { Latches } from './support/robustness.controller.js';
+import { sessionCookieOf, setCookieFor } from './support/cookies.js';
+import { type HttpClient, type Reply } from './support/robustness-http.js';
+import { useRobustnessApp } from './support/robustness-app.js';
+import { fillUp, indexMembers, liveRecords, storedDataBytes, unfill } from './support/robustness-redis.js';
+import { parkedPost } from './support/robustness.controller.js';
 import { RotationController } from './support/rotation.controller.js';
 import { ADAPTERS } from './support/test-app.js';
 
@@ -27,40 +28,12 @@ class ThrowingSubscriber {
   }
 }
 
-/** Sums what a stored record's data fields take, as `maxSessionBytes` counts them. */
-async function storedDataBytes(app: RobustnessApp, key: string): Promise<number> {
-  const fields = await app.inspector.hgetall(key);
-  let bytes = 0;
-  for (const [name, value] of Object.entries(fields)) {
-    if (name.startsWith('#') && !name.startsWith('##')) continue;
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-  }
-  return bytes;
-}
-
-/** The user index keys left in Redis. */
-async function userIndexes(app: RobustnessApp): Promise<string[]> {
-  return app.inspector.keys('sess:u:*');
-}
-
-/** Every member of every user index, sorted. */
-async function indexMembers(app: RobustnessApp): Promise<string[]> {
-  const members: string[] = [];
-  for (const index of await userIndexes(app)) members.push(...(await app.inspector.zrange(index, '0', '-1')));
-  return members.sort();
-}
-
 describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
-  let app: RobustnessApp;
+  const app = useRobustnessApp(adapter, { controllers: [RotationController] });
   let http: HttpClient;
 
-  beforeAll(async () => {
-    app = await startRobustnessApp(adapter, { controllers: [RotationController] });
+  beforeAll(() => {
     http = app.http;
-  });
-
-  afterAll(async () => {
-    await app?.close();
   });
 
   beforeEach(async () => {
@@ -81,19 +54,6 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
 
   async function view(cookie: string): Promise<Reply> {
     return http.get('/rot/view', { cookie });
-  }
-
-  /**
-   * Starts a request that parks on `latch` after loading its session; resolves, once it is parked, a
-   * function that lets it go on and resolves its reply.
-   */
-  async function parked(latch: string, path: string, cookie: string, json?: unknown): Promise<() => Promise<Reply>> {
-    const reply = http.post(path.replace(':latch', latch), { cookie, json });
-    await Latches.arrived(latch);
-    return () => {
-      Latches.release(latch);
-      return reply;
-    };
   }
 
   describe('1. a rotation whose old session is gone fails closed', () => {
@@ -120,49 +80,49 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
 
     it.each(endings)('regenerate() after the session was %s: 401, no cookie, nothing new in Redis', async (_, end) => {
       const cookie = await login('u1', await anonymousWith('cart', ['tea']));
-      const pending = await parked('regen-1', '/rot/slow/:latch/regenerate', cookie);
+      const pending = await parkedPost(http, 'regen-1', '/rot/slow/:latch/regenerate', cookie);
       await end(cookie);
-      const indexedBefore = await indexMembers(app);
+      const indexedBefore = await indexMembers(app.inspector);
       const reply = await pending();
 
       expect(reply.status).toBe(401);
-      expect(setCookieOf(reply)).toBeUndefined();
+      expect(setCookieFor(reply)).toBeUndefined();
       expect(await liveRecords(app.inspector)).toEqual([]);
       // An eviction leaves its member behind (pruned on the next read); nothing new is indexed.
-      expect(await indexMembers(app)).toEqual(indexedBefore);
+      expect(await indexMembers(app.inspector)).toEqual(indexedBefore);
       expect((await http.get('/private', { cookie })).status).toBe(401);
     });
 
     it('regenerate() behind AuthGuard after "sign out everywhere": 401, no cookie', async () => {
       const cookie = await login('u1');
-      const pending = await parked('regen-guarded', '/rot/slow-guarded/:latch/regenerate', cookie);
+      const pending = await parkedPost(http, 'regen-guarded', '/rot/slow-guarded/:latch/regenerate', cookie);
       expect((await http.post('/rot/revoke-all/u1')).body).toEqual({ revoked: 1 });
       const reply = await pending();
       expect(reply.status).toBe(401);
-      expect(setCookieOf(reply)).toBeUndefined();
+      expect(setCookieFor(reply)).toBeUndefined();
       expect(await liveRecords(app.inspector)).toEqual([]);
     });
 
     it('login() from a session revoked meanwhile: 401, no cookie, nothing new in Redis', async () => {
       const cookie = await login('u1');
-      const pending = await parked('relogin', '/rot/slow/:latch/login', cookie, { userId: 'u1' });
+      const pending = await parkedPost(http, 'relogin', '/rot/slow/:latch/login', cookie, { userId: 'u1' });
       expect((await http.post('/rot/revoke-all/u1')).body).toEqual({ revoked: 1 });
       const reply = await pending();
 
       expect(reply.status).toBe(401);
-      expect(setCookieOf(reply)).toBeUndefined();
+      expect(setCookieFor(reply)).toBeUndefined();
       expect(await liveRecords(app.inspector)).toEqual([]);
-      expect(await indexMembers(app)).toEqual([]);
+      expect(await indexMembers(app.inspector)).toEqual([]);
       expect((await http.get('/rot/devices/u1')).body).toEqual({ publicIds: [] });
     });
 
     it('login() from an anonymous session that expired meanwhile: 401, no cookie, nothing new', async () => {
       const cookie = await anonymousWith('cart', ['tea']);
-      const pending = await parked('anon-login', '/rot/slow/:latch/login', cookie, { userId: 'u1' });
+      const pending = await parkedPost(http, 'anon-login', '/rot/slow/:latch/login', cookie, { userId: 'u1' });
       for (const key of await liveRecords(app.inspector)) await app.inspector.del(key);
       const reply = await pending();
       expect(reply.status).toBe(401);
-      expect(setCookieOf(reply)).toBeUndefined();
+      expect(setCookieFor(reply)).toBeUndefined();
       expect(await liveRecords(app.inspector)).toEqual([]);
     });
   });
@@ -176,13 +136,13 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       const seen = await view(planted);
       expect(seen.status).toBe(200);
       expect(seen.body).toMatchObject({ isNew: true, isAuthenticated: false, userId: null, data: {} });
-      expect(setCookieOf(seen)).toBeUndefined();
+      expect(setCookieFor(seen)).toBeUndefined();
 
       const replaced = await http.post('/rot/replace', { cookie: planted, json: { value: { evil: 1 } } });
       const added = await http.post('/set/address', { cookie: planted, json: { value: 'attacker street' } });
       for (const reply of [replaced, added]) {
         expect(reply.status).toBe(201);
-        expect(setCookieOf(reply)).toBeUndefined();
+        expect(setCookieFor(reply)).toBeUndefined();
       }
       expect((await http.get('/private', { cookie: planted })).status).toBe(401);
 
@@ -193,12 +153,14 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
 
     it('a slow request of the anonymous session does not write into the login that followed (shared browser)', async () => {
       const shared = await anonymousWith('greeting', 'hi');
-      const pending = await parked('shared', '/rot/slow/:latch/set/aliceNote', shared, { value: 'alice private' });
+      const pending = await parkedPost(http, 'shared', '/r/slow/:latch/set/aliceNote', shared, {
+        value: 'alice private',
+      });
       const bob = await login('bob', shared);
       const late = await pending();
 
       expect(late.status).toBe(201);
-      expect(setCookieOf(late)).toBeUndefined();
+      expect(setCookieFor(late)).toBeUndefined();
       const bobs = await view(bob);
       expect(bobs.body).toMatchObject({ userId: 'bob', data: { greeting: 'hi' } });
       expect(bobs.body.data).not.toHaveProperty('aliceNote');
@@ -206,7 +168,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
 
     it('a write committed before the login is kept: the login carries the data the session held', async () => {
       const cookie = await anonymousWith('cart', ['tea']);
-      const pending = await parked('carry', '/rot/slow/:latch/login', cookie, { userId: 'u8' });
+      const pending = await parkedPost(http, 'carry', '/rot/slow/:latch/login', cookie, { userId: 'u8' });
       expect((await http.post('/set/coupon', { cookie, json: { value: 'SAVE10' } })).status).toBe(201);
       const signedIn = sessionCookieOf(await pending());
       expect((await view(signedIn)).body).toMatchObject({ userId: 'u8', data: { cart: ['tea'], coupon: 'SAVE10' } });
@@ -230,7 +192,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
 
         const stolen = await http.post(path, { cookie: before, json });
         expect(stolen.status).toBe(409);
-        expect(setCookieOf(stolen)).toBeUndefined();
+        expect(setCookieFor(stolen)).toBeUndefined();
 
         const mine = await http.get('/private', { cookie: after });
         expect(mine.status).toBe(200);
@@ -243,17 +205,17 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       const fresh = await login('victim', shared);
       const thief = await http.post('/regenerate', { cookie: shared });
       expect(thief.status).toBe(409);
-      expect(setCookieOf(thief)).toBeUndefined();
+      expect(setCookieFor(thief)).toBeUndefined();
       expect((await http.get('/private', { cookie: fresh })).status).toBe(200);
     });
 
     it('a request that loaded the session before another request rotated it cannot rotate it again', async () => {
       const before = await login('owner');
-      const pending = await parked('double-regen', '/rot/slow/:latch/regenerate', before);
+      const pending = await parkedPost(http, 'double-regen', '/rot/slow/:latch/regenerate', before);
       const after = sessionCookieOf(await http.post('/regenerate', { cookie: before }));
       const late = await pending();
       expect(late.status).toBe(409);
-      expect(setCookieOf(late)).toBeUndefined();
+      expect(setCookieFor(late)).toBeUndefined();
       expect((await http.get('/private', { cookie: after })).body.userId).toBe('owner');
     });
 
@@ -278,7 +240,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       expect(statuses.filter((status) => status === 201).length).toBeLessThanOrEqual(1);
       expect(statuses.every((status) => status === 201 || status === 413)).toBe(true);
       const [key] = await liveRecords(app.inspector);
-      expect(await storedDataBytes(app, key!)).toBeLessThanOrEqual(65_536);
+      expect(await storedDataBytes(app.inspector, key!)).toBeLessThanOrEqual(65_536);
       // Not stuck: small writes still go through.
       expect((await http.post('/set/small', { cookie, json: { value: 'ok' } })).status).toBe(201);
     });
@@ -290,21 +252,21 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       expect((await http.post('/set-size/more/10', { cookie })).status).toBe(413);
       expect((await http.send('DELETE', '/key/huge', { cookie })).status).toBe(200);
       expect((await http.post('/set/small', { cookie, json: { value: 'ok' } })).status).toBe(201);
-      expect(await storedDataBytes(app, key!)).toBeLessThan(1_000);
+      expect(await storedDataBytes(app.inspector, key!)).toBeLessThan(1_000);
     });
   });
 
   describe('5. a double-submitted login keeps the data whichever cookie the browser keeps', () => {
     it('the second login finds the first one’s move: 409, no cookie, the first session holds the cart', async () => {
       const anonymous = await anonymousWith('cart', ['tea']);
-      const first = await parked('login-a', '/rot/slow/:latch/login', anonymous, { userId: 'u5' });
-      const second = await parked('login-b', '/rot/slow/:latch/login', anonymous, { userId: 'u5' });
+      const first = await parkedPost(http, 'login-a', '/rot/slow/:latch/login', anonymous, { userId: 'u5' });
+      const second = await parkedPost(http, 'login-b', '/rot/slow/:latch/login', anonymous, { userId: 'u5' });
       const a = await first();
       const b = await second();
 
       expect(a.status).toBe(201);
       expect(b.status).toBe(409);
-      expect(setCookieOf(b)).toBeUndefined();
+      expect(setCookieFor(b)).toBeUndefined();
       expect((await view(sessionCookieOf(a))).body).toMatchObject({ userId: 'u5', data: { cart: ['tea'] } });
     });
 
@@ -317,7 +279,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
         ]);
         for (const reply of replies) {
           expect([201, 409]).toContain(reply.status);
-          if (setCookieOf(reply) === undefined) continue;
+          if (setCookieFor(reply) === undefined) continue;
           expect((await view(sessionCookieOf(reply))).body).toMatchObject({ userId: 'u5', data: { cart: [round] } });
         }
         expect(replies.some((reply) => reply.status === 201)).toBe(true);
@@ -326,25 +288,11 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
   });
 
   describe('6. Redis out of memory (maxmemory, noeviction)', () => {
-    let full: RobustnessApp;
-
-    beforeAll(async () => {
-      // touchAfter 0: every read is due for an idle-timer refresh.
-      full = await startRobustnessApp(adapter, { module: { touchAfter: 0 } });
-    });
-
-    afterAll(async () => {
-      await full?.close();
-    });
-
-    async function fillUp(): Promise<void> {
-      await full.inspector.config('SET', 'maxmemory-policy', 'noeviction');
-      await full.inspector.config('SET', 'maxmemory', '1');
-      await expect(full.inspector.set('probe', 'x')).rejects.toThrow(/OOM/);
-    }
+    // touchAfter 0: every read is due for an idle-timer refresh.
+    const full = useRobustnessApp(adapter, { module: { touchAfter: 0 } });
 
     afterEach(async () => {
-      await full.inspector.config('SET', 'maxmemory', '0');
+      await unfill(full.inspector);
       await full.inspector.flushall();
     });
 
@@ -353,7 +301,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       const cookie = sessionCookieOf(await full.http.post('/login', { cookie: anonymous, json: { userId: 'u6' } }));
       const [key] = await liveRecords(full.inspector);
       const seenBefore = await full.inspector.hget(key!, '#s');
-      await fillUp();
+      await fillUp(full.inspector);
       await new Promise((resolve) => setTimeout(resolve, 5));
 
       const read = await full.http.get('/private', { cookie });
@@ -361,25 +309,25 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       expect(read.body).toEqual({ userId: 'u6', data: { cart: ['tea'] } });
       expect(await full.inspector.hget(key!, '#s')).toBe(seenBefore);
 
-      await full.inspector.config('SET', 'maxmemory', '0');
+      await unfill(full.inspector);
       expect((await full.http.get('/private', { cookie })).status).toBe(200);
       expect(Number(await full.inspector.hget(key!, '#s'))).toBeGreaterThan(Number(seenBefore));
     });
 
     it('logout works while Redis is full; a write that adds data gets 503 and changes nothing', async () => {
       const cookie = sessionCookieOf(await full.http.post('/login', { json: { userId: 'u6' } }));
-      await fillUp();
+      await fillUp(full.inspector);
 
       const write = await full.http.post('/set/more', { cookie, json: { value: 'x'.repeat(100) } });
       expect(write.status).toBe(503);
-      expect(setCookieOf(write)).toBeUndefined();
+      expect(setCookieFor(write)).toBeUndefined();
 
       const logout = await full.http.post('/logout', { cookie });
       expect(logout.status).toBe(201);
-      expect(setCookieOf(logout)).toMatch(/Max-Age=0/i);
+      expect(setCookieFor(logout)).toMatch(/Max-Age=0/i);
       expect(await liveRecords(full.inspector)).toEqual([]);
 
-      await full.inspector.config('SET', 'maxmemory', '0');
+      await unfill(full.inspector);
       expect((await full.http.get('/private', { cookie })).status).toBe(401);
     });
   });
@@ -390,15 +338,13 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
     const onUncaught = (error: unknown): void => {
       uncaught.push(error);
     };
-    let buggy: RobustnessApp;
 
-    beforeAll(async () => {
+    // Listening from before the app starts until after it closes: hooks run in the order declared.
+    beforeAll(() => {
       process.on('uncaughtException', onUncaught);
-      buggy = await startRobustnessApp(adapter, { providers: [ThrowingSubscriber], logger });
     });
-
-    afterAll(async () => {
-      await buggy?.close();
+    const buggy = useRobustnessApp(adapter, { providers: [ThrowingSubscriber], logger });
+    afterAll(() => {
       process.off('uncaughtException', onUncaught);
     });
 
@@ -424,7 +370,7 @@ describe.each(ADAPTERS)('rotation and concurrency safety on %s', (adapter) => {
       for (const path of ['/rot/destroy', '/logout']) {
         const reply = await http.post(path, { cookie: `${mine}; ${tossed}` });
         expect(reply.status).toBe(201);
-        expect(setCookieOf(reply)).toBeUndefined();
+        expect(setCookieFor(reply)).toBeUndefined();
       }
       expect(await liveRecords(app.inspector)).toHaveLength(2);
     });

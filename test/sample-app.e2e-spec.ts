@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSampleConfig } from '../apps/sample/src/config/sample-config.js';
 import { createSampleApp } from '../apps/sample/src/sample-app.factory.js';
 import { setCookieFor } from './support/cookies.js';
-import { RedisServer } from './support/redis-server.js';
+import { startRedis, type TestRedis } from './support/redis-fixture.js';
 import { SampleBrowser, type HttpServer } from './support/sample-browser.js';
 import { TEST_SECRET } from './support/test-app.js';
 
@@ -67,12 +67,12 @@ function expectStatus(response: Response, status: number): void {
 }
 
 describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => {
-  let redis: RedisServer | undefined;
+  let redis: TestRedis | undefined;
   let app: INestApplication;
   let browser: SampleBrowser;
 
   beforeAll(async () => {
-    if (store === 'redis') redis = await RedisServer.start();
+    if (store === 'redis') redis = await startRedis();
     app = await createSampleApp({ ...UNTHROTTLED, adapter, redisUrl: redis?.url, sessionSecret: TEST_SECRET });
   });
 
@@ -888,9 +888,7 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
 
   (store === 'redis' ? describe : describe.skip)('with Redis', () => {
     it("started without SESSION_SECRET, lists only this run's sessions: none an earlier run left in Redis", async () => {
-      const inspector = redis!.client();
-      await inspector.flushall();
-      inspector.disconnect();
+      await redis!.inspector.flushall();
       const runs: INestApplication[] = [];
       try {
         let devices: unknown[] = [];
@@ -912,17 +910,13 @@ describe.each(SETUPS)('sample app on %s with the %s store', (adapter, store) => 
     });
 
     it('keeps the session in Redis with a TTL, and another app instance with the same secret accepts it', async () => {
-      const inspector = redis!.client();
+      const { inspector } = redis!;
       await inspector.flushall();
       await signIn();
       await browser.post('/api/cart', { sku: 'tea', quantity: 2 });
-      try {
-        const keys = await inspector.keys('sess:{*');
-        expect(keys).toHaveLength(1);
-        expect(await inspector.pttl(keys[0]!)).toBeGreaterThan(0);
-      } finally {
-        inspector.disconnect();
-      }
+      const keys = await inspector.keys('sess:{*');
+      expect(keys).toHaveLength(1);
+      expect(await inspector.pttl(keys[0]!)).toBeGreaterThan(0);
       // A second instance (a restart, or another replica behind a load balancer) sees the same session.
       const other = await createSampleApp({
         ...UNTHROTTLED,

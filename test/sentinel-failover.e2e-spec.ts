@@ -1,52 +1,20 @@
-import type { INestApplication } from '@nestjs/common';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { expectCleanFailover, FailoverLoad, signIn } from './support/failover-load.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { onNode } from './support/redis-node.js';
-import { RedisSentinelGroup } from './support/redis-sentinel.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { useSentinelGroup } from './support/redis-sentinel.js';
+import { useReplicatedApp } from './support/replicated-app.js';
+import { ADAPTERS } from './support/test-app.js';
 
-type Server = Parameters<typeof request>[0];
-
-let group: RedisSentinelGroup;
-
-beforeAll(async () => {
-  group = await RedisSentinelGroup.start();
-});
-
-afterAll(async () => {
-  await group?.destroy();
-});
+const group = useSentinelGroup();
 
 describe.each(ADAPTERS)('Redis Sentinel failover on %s', (adapter) => {
-  let app: INestApplication;
-  let server: Server;
-
-  beforeAll(async () => {
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
-          redis: group.connection(),
-          secrets: [TEST_SECRET],
-          waitForReplicas: 1,
-        }),
-      ],
-      controllers: [FixtureController],
-    });
-    await app.listen(0, '127.0.0.1');
-    server = app.getHttpServer() as Server;
-  });
-
-  afterAll(async () => {
-    await app?.close();
-  });
+  const subject = useReplicatedApp(adapter, () => group.connection(), { module: { waitForReplicas: 1 }, listen: true });
 
   it('keeps a signed-in user signed in through a crash of the primary: 503s only until the replica is promoted, never a 500 or a cookie change', async () => {
-    const cookie = await signIn(server, `crash-${adapter}`);
+    const cookie = await signIn(subject.server, `crash-${adapter}`);
     const primary = await group.primary();
 
-    const load = new FailoverLoad(await app.getUrl(), cookie);
+    const load = new FailoverLoad(await subject.app.getUrl(), cookie);
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
       load.markFault();
@@ -64,19 +32,19 @@ describe.each(ADAPTERS)('Redis Sentinel failover on %s', (adapter) => {
       expect(report.recoveredAfterFault).toBeDefined();
 
       // The login was acknowledged by the replica (waitForReplicas: 1): the same cookie still signs in.
-      const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+      const me = await request(subject.server).get('/private').set('Cookie', cookie).expect(200);
       expect(me.body.userId).toBe(`crash-${adapter}`);
     } finally {
-      // The crashed server comes back as a replica: the group is ready for the next test.
+      // The crashed subject.server comes back as a replica: the group is ready for the next test.
       await group.rejoin(primary);
     }
   }, 60_000);
 
   it('follows a planned switchover (SENTINEL FAILOVER) with the old primary still up, and reports the writes it lost', async () => {
-    const cookie = await signIn(server, `switch-${adapter}`);
+    const cookie = await signIn(subject.server, `switch-${adapter}`);
     const former = await group.primary();
 
-    const load = new FailoverLoad(await app.getUrl(), cookie);
+    const load = new FailoverLoad(await subject.app.getUrl(), cookie);
     let promotedPort: number;
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -92,7 +60,7 @@ describe.each(ADAPTERS)('Redis Sentinel failover on %s', (adapter) => {
       console.log(`sentinel switchover on ${adapter}: ${JSON.stringify(report)}`);
       expectCleanFailover(report);
 
-      const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+      const me = await request(subject.server).get('/private').set('Cookie', cookie).expect(200);
       expect(me.body.userId).toBe(`switch-${adapter}`);
       expect((await group.primary()).port).toBe(promotedPort);
       // Writes the old primary acknowledged after the replica was promoted are lost when it resyncs

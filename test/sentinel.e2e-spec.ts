@@ -1,111 +1,66 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
+import type { RedisConnection } from 'nest-redis-session';
 import request from 'supertest';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
-import { infoField, onNode, waitFor } from './support/redis-node.js';
-import { RedisSentinelGroup } from './support/redis-sentinel.js';
+import { infoField, onNode } from './support/redis-node.js';
+import { useSentinelGroup } from './support/redis-sentinel.js';
 import { RedisServer } from './support/redis-server.js';
+import { allKeys } from './support/robustness-redis.js';
+import {
+  BOUND,
+  COMMAND_TIMEOUT,
+  expectUnavailable,
+  startReplicatedApp,
+  useReplicatedApp,
+} from './support/replicated-app.js';
 import { describeSessionCore, publicIdOfCookie, sessionKeyOfCookie } from './support/replicated-core.js';
-import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
+import { ADAPTERS } from './support/test-app.js';
+import { waitFor } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
 
-const COMMAND_TIMEOUT = 500;
-/** "Quickly": the command timeout plus room for a busy 2-core machine. */
-const BOUND = COMMAND_TIMEOUT + 1_500;
-
-let group: RedisSentinelGroup;
-let inspector: Redis;
-
-beforeAll(async () => {
-  group = await RedisSentinelGroup.start({
-    // DEBUG RELOAD and a slow load (100 µs a key, answering clients meanwhile) make LOADING last a second.
-    args: [
-      '--enable-debug-command',
-      'local',
-      '--key-load-delay',
-      '100',
-      '--loading-process-events-interval-bytes',
-      '1024',
-    ],
-  });
-  inspector = group.client();
-});
-
-afterAll(async () => {
-  inspector?.disconnect();
-  await group?.destroy();
+const group = useSentinelGroup({
+  // DEBUG RELOAD and a slow load (100 µs a key, answering clients meanwhile) make LOADING last a second.
+  args: [
+    '--enable-debug-command',
+    'local',
+    '--key-load-delay',
+    '100',
+    '--loading-process-events-interval-bytes',
+    '1024',
+  ],
 });
 
 /** Every key on the current primary, by SCAN. */
 async function primaryKeys(): Promise<string[]> {
   const primary = await group.primary();
-  return onNode(primary.port, async (c) => {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await c.scan(cursor, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    return keys.sort();
-  });
+  return onNode(primary.port, async (c) => (await allKeys(c)).sort());
 }
 
 describeSessionCore('Redis Sentinel (1 primary, 1 replica, 3 sentinels)', () => ({
   connection: () => group.connection(),
   keys: primaryKeys,
-  pttl: (key) => inspector.pttl(key),
-  hget: (key, field) => inspector.hget(key, field),
+  pttl: (key) => group.inspector.pttl(key),
+  hget: (key, field) => group.inspector.hget(key, field),
   flush: async () => {
-    await inspector.flushall();
+    await group.inspector.flushall();
   },
 }));
 
-async function startApp(adapter: AdapterName): Promise<{ app: INestApplication; server: Server }> {
-  const app = await createTestApp(adapter, {
-    imports: [
-      RedisSessionModule.forRoot({
-        redis: group.connection(),
-        secrets: [TEST_SECRET],
-        commandTimeout: COMMAND_TIMEOUT,
-      }),
-    ],
-    controllers: [FixtureController],
-  });
-  return { app, server: app.getHttpServer() as Server };
-}
-
-/** A guarded read and a write with `cookie` both get a quick 503 and leave the cookie alone. */
-async function expectUnavailable(server: Server, cookie: string): Promise<void> {
-  const start = performance.now();
-  const read = await request(server).get('/private').set('Cookie', cookie);
-  expect(read.status).toBe(503);
-  expect(performance.now() - start).toBeLessThan(BOUND);
-  expect(setCookieFor(read)).toBeUndefined();
-  const write = await request(server).post('/set/k').set('Cookie', cookie).send({ value: 1 });
-  expect(write.status).toBe(503);
-  expect(setCookieFor(write)).toBeUndefined();
-}
+/** How the apps below connect: through the Sentinels, read once the group is up. */
+const connection = (): RedisConnection => group.connection();
 
 describe.each(ADAPTERS)('LOADING on %s', (adapter) => {
-  let app: INestApplication;
-  let server: Server;
-
-  beforeAll(async () => {
-    ({ app, server } = await startApp(adapter));
-  });
+  const subject = useReplicatedApp(adapter, connection, { module: { commandTimeout: COMMAND_TIMEOUT } });
 
   afterAll(async () => {
-    await app?.close();
-    await inspector.flushall();
+    await group.inspector.flushall();
   });
 
   it('answers 503 while the primary loads its dataset, without touching the cookie; the same cookie works after', async () => {
     const cookie = cookieFrom(
-      await request(server)
+      await request(subject.server)
         .post('/login')
         .send({ userId: `loader-${adapter}` })
         .expect(201),
@@ -121,12 +76,12 @@ describe.each(ADAPTERS)('LOADING on %s', (adapter) => {
       await waitFor('the primary to be loading', async () =>
         onNode(primary.port, async (c) => infoField(await c.info('persistence'), 'loading') === '1'),
       );
-      await expectUnavailable(server, cookie);
+      await expectUnavailable(subject.server, cookie);
     } finally {
       await reloading;
     }
     expect(await onNode(primary.port, (c) => c.info('errorstats'))).toMatch(/errorstat_LOADING:count=[1-9]/);
-    const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
+    const me = await request(subject.server).get('/private').set('Cookie', cookie).expect(200);
     expect(me.body.userId).toBe(`loader-${adapter}`);
   });
 });
@@ -144,13 +99,7 @@ describe.each(ADAPTERS)('READONLY on %s: a primary demoted behind a fixed addres
       args: ['--repl-diskless-sync-delay', '0', '--replicaof', '127.0.0.1', String(primary.port)],
     });
     stats = primary.client();
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({ redis: primary.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT }),
-      ],
-      controllers: [FixtureController],
-    });
-    server = app.getHttpServer() as Server;
+    ({ app, server } = await startReplicatedApp(adapter, primary.url, { module: { commandTimeout: COMMAND_TIMEOUT } }));
   });
 
   afterAll(async () => {
@@ -208,26 +157,8 @@ async function waitCalls(port: number): Promise<number> {
 }
 
 describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
-  let app: INestApplication;
-  let server: Server;
-
-  beforeAll(async () => {
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
-          redis: group.connection(),
-          secrets: [TEST_SECRET],
-          commandTimeout: COMMAND_TIMEOUT,
-          waitForReplicas: 1,
-        }),
-      ],
-      controllers: [FixtureController],
-    });
-    server = app.getHttpServer() as Server;
-  });
-
-  afterAll(async () => {
-    await app?.close();
+  const subject = useReplicatedApp(adapter, connection, {
+    module: { commandTimeout: COMMAND_TIMEOUT, waitForReplicas: 1 },
   });
 
   it('a login and a logout return only once the replica has them (WAIT on the primary)', async () => {
@@ -235,7 +166,7 @@ describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
     const replica = group.servers.find((s) => s !== primary)!;
     const before = await waitCalls(primary.port);
     const cookie = cookieFrom(
-      await request(server)
+      await request(subject.server)
         .post('/login')
         .send({ userId: `acked-${adapter}` })
         .expect(201),
@@ -244,7 +175,7 @@ describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
     expect(await onNode(replica.port, (c) => c.exists(sessionKeyOfCookie(cookie)))).toBe(1);
 
     const beforeLogout = await waitCalls(primary.port);
-    await request(server).post('/logout').set('Cookie', cookie).expect(201);
+    await request(subject.server).post('/logout').set('Cookie', cookie).expect(201);
     expect(await waitCalls(primary.port)).toBeGreaterThan(beforeLogout);
     expect(await onNode(replica.port, (c) => c.exists(sessionKeyOfCookie(cookie)))).toBe(0);
   });
@@ -253,13 +184,13 @@ describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
     const primary = await group.primary();
     const replica = group.servers.find((s) => s !== primary)!;
     const cookie = cookieFrom(
-      await request(server)
+      await request(subject.server)
         .post('/login')
         .send({ userId: `rotated-${adapter}` })
         .expect(201),
     );
     const before = await waitCalls(primary.port);
-    const rotated = await request(server).post('/regenerate').set('Cookie', cookie).expect(201);
+    const rotated = await request(subject.server).post('/regenerate').set('Cookie', cookie).expect(201);
     // One WAIT for the new record, one for the tombstone: losing the latter in a failover would bring the
     // old, signed-in ID back.
     expect((await waitCalls(primary.port)) - before).toBe(2);
@@ -274,12 +205,12 @@ describe.each(ADAPTERS)('waitForReplicas on %s', (adapter) => {
     process.kill(replica.pid, 'SIGSTOP');
     try {
       const start = performance.now();
-      const login = await request(server)
+      const login = await request(subject.server)
         .post('/login')
         .send({ userId: `unacked-${adapter}` });
       expect(login.status).toBe(201);
       expect(performance.now() - start).toBeLessThan(BOUND);
-      await request(server).get('/private').set('Cookie', cookieFrom(login)).expect(200);
+      await request(subject.server).get('/private').set('Cookie', cookieFrom(login)).expect(200);
     } finally {
       process.kill(replica.pid, 'SIGCONT');
     }

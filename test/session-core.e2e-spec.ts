@@ -1,40 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
-import { CommandRecorder } from './support/command-recorder.js';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
-import { RedisServer } from './support/redis-server.js';
+import { useRedisServer } from './support/redis-fixture.js';
 import { publicIdForTests } from './support/signer.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { ADAPTERS, createSessionApp } from './support/test-app.js';
 
 describe.each(ADAPTERS)('session core on %s', (adapter) => {
-  let redis: RedisServer;
-  let inspector: Redis;
-  let recorder: CommandRecorder;
+  const redis = useRedisServer({ recordCommands: true });
   let app: INestApplication;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    inspector = redis.client();
-    recorder = await CommandRecorder.start(redis.client());
-    app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET] })],
-      controllers: [FixtureController],
-    });
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    recorder?.stop();
-    inspector?.disconnect();
-    await redis?.destroy();
-  });
-
-  beforeEach(async () => {
-    await inspector.flushall();
-    await recorder.reset();
+    app = redis.closeBeforeStop(await createSessionApp(adapter, { redis: redis.url }));
   });
 
   const server = (): Parameters<typeof request>[0] => app.getHttpServer() as Parameters<typeof request>[0];
@@ -42,24 +18,24 @@ describe.each(ADAPTERS)('session core on %s', (adapter) => {
   it('sends no Redis command and sets no cookie on a route that never touches the session', async () => {
     const response = await request(server()).get('/anonymous').expect(200);
     expect(setCookieFor(response)).toBeUndefined();
-    expect(await recorder.take()).toEqual([]);
+    expect(await redis.recorder.take()).toEqual([]);
   });
 
   it('creates nothing for a request without a cookie that only reads the session', async () => {
     const response = await request(server()).get('/session').expect(200);
     expect(response.body.isNew).toBe(true);
     expect(setCookieFor(response)).toBeUndefined();
-    expect(await recorder.take()).toEqual([]);
-    expect(await inspector.dbsize()).toBe(0);
+    expect(await redis.recorder.take()).toEqual([]);
+    expect(await redis.inspector.dbsize()).toBe(0);
   });
 
   it('creates a session once the handler writes data, and reads it back in one round trip', async () => {
     const first = await request(server()).post('/set/theme').send({ value: 'dark' }).expect(201);
     const cookie = cookieFrom(first);
-    expect(await recorder.take()).toHaveLength(1);
+    expect(await redis.recorder.take()).toHaveLength(1);
     const read = await request(server()).get('/theme').set('Cookie', cookie).expect(200);
     expect(read.body).toEqual({ theme: 'dark' });
-    const commands = await recorder.take();
+    const commands = await redis.recorder.take();
     expect(commands.map((c) => c.name)).toEqual(['hgetall']);
   });
 
@@ -70,9 +46,9 @@ describe.each(ADAPTERS)('session core on %s', (adapter) => {
       .set('Cookie', cookie)
       .send({ value: { nested: [1] } })
       .expect(201);
-    await recorder.reset();
+    await redis.recorder.reset();
     await request(server()).post('/push/list').set('Cookie', cookie).send({ value: 'x' }).expect(201);
-    const commands = await recorder.take();
+    const commands = await redis.recorder.take();
     expect(commands.map((c) => c.name)).toEqual(['hgetall', 'evalsha']);
     const save = commands[1]!;
     // sha, numkeys, key, idle, anonymous idle, grace, size limit, count of set pairs, then only the changed field
@@ -112,7 +88,7 @@ describe.each(ADAPTERS)('session core on %s', (adapter) => {
     const cleared = setCookieFor(logout)!;
     expect(cleared).toMatch(/^sid=; Path=\/; Max-Age=0; .*HttpOnly; SameSite=Lax$/);
     expect(logout.headers['cache-control']).toBe('no-store');
-    expect(await inspector.dbsize()).toBe(0);
+    expect(await redis.inspector.dbsize()).toBe(0);
     await request(server()).get('/private').set('Cookie', cookie).expect(401);
   });
 
@@ -145,22 +121,22 @@ describe.each(ADAPTERS)('session core on %s', (adapter) => {
 
   it('the guard loads the session once and the handler reuses it', async () => {
     const cookie = cookieFrom(await request(server()).post('/login').send({ userId: 'u3' }).expect(201));
-    await recorder.reset();
+    await redis.recorder.reset();
     await request(server()).get('/private').set('Cookie', cookie).expect(200);
-    expect((await recorder.take()).map((c) => c.name)).toEqual(['hgetall']);
+    expect((await redis.recorder.take()).map((c) => c.name)).toEqual(['hgetall']);
     await request(server()).get('/private-no-param').set('Cookie', cookie).expect(200);
-    expect((await recorder.take()).map((c) => c.name)).toEqual(['hgetall']);
+    expect((await redis.recorder.take()).map((c) => c.name)).toEqual(['hgetall']);
   });
 
   it('stores a hash under a hashed key, never the raw ID', async () => {
     const cookie = cookieFrom(await request(server()).post('/set/x').send({ value: 1 }).expect(201));
     const id = cookie.slice('sid='.length).split('.')[0]!;
-    const keys = await inspector.keys('*');
+    const keys = await redis.inspector.keys('*');
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(/^sess:\{[A-Za-z0-9_-]{22}\}$/);
     expect(keys[0]).toBe(`sess:{${publicIdForTests(id)}}`);
     expect(keys[0]).not.toContain(id);
-    expect(await inspector.type(keys[0]!)).toBe('hash');
-    expect(await inspector.pttl(keys[0]!)).toBeGreaterThan(0);
+    expect(await redis.inspector.type(keys[0]!)).toBe('hash');
+    expect(await redis.inspector.pttl(keys[0]!)).toBeGreaterThan(0);
   });
 });

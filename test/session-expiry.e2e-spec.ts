@@ -1,28 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
-import { RedisServer } from './support/redis-server.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { useRedisServer } from './support/redis-fixture.js';
+import { ADAPTERS, createSessionApp } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
 describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
-  let redis: RedisServer;
-  let inspector: Redis;
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    inspector = redis.client();
-  });
-
-  afterAll(async () => {
-    inspector?.disconnect();
-    await redis?.destroy();
-  });
+  const redis = useRedisServer();
 
   async function appWith(options: {
     idleTimeout: number;
@@ -31,19 +17,13 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
     touchAfter: number;
     maxAge?: number;
   }) {
-    const app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
-          redis: redis.url,
-          secrets: [TEST_SECRET],
-          idleTimeout: options.idleTimeout,
-          anonymousIdleTimeout: options.anonymousIdleTimeout,
-          absoluteTimeout: options.absoluteTimeout,
-          touchAfter: options.touchAfter,
-          cookie: options.maxAge === undefined ? undefined : { maxAge: options.maxAge },
-        }),
-      ],
-      controllers: [FixtureController],
+    const app = await createSessionApp(adapter, {
+      redis: redis.url,
+      idleTimeout: options.idleTimeout,
+      anonymousIdleTimeout: options.anonymousIdleTimeout,
+      absoluteTimeout: options.absoluteTimeout,
+      touchAfter: options.touchAfter,
+      cookie: options.maxAge === undefined ? undefined : { maxAge: options.maxAge },
     });
     return { app, server: app.getHttpServer() as Server };
   }
@@ -52,7 +32,6 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
   afterEach(async () => {
     await app?.close();
     app = undefined;
-    await inspector.flushall();
   });
 
   it('anonymousIdleTimeout: an anonymous session idles out sooner than a signed-in one, and its key goes with it', async () => {
@@ -71,11 +50,11 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
     );
     const signedIn = cookieFrom(await request(built.server).post('/login').send({ userId: 'stays' }).expect(201));
     // Redis drops an anonymous record a minute after its idle deadline at the latest, never 30 minutes on.
-    const keys = await inspector.keys('sess:{*');
+    const keys = await redis.inspector.keys('sess:{*');
     expect(keys).toHaveLength(2);
     for (const key of keys) {
-      const signed = (await inspector.hexists(key, '#u')) === 1;
-      const ttl = await inspector.pttl(key);
+      const signed = (await redis.inspector.hexists(key, '#u')) === 1;
+      const ttl = await redis.inspector.pttl(key);
       expect(ttl).toBeLessThanOrEqual(signed ? 30_000 + 60_000 : 1_000 + 60_000);
       expect(ttl).toBeGreaterThan(signed ? 1_000 + 60_000 : 0);
     }
@@ -96,7 +75,7 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
     }
     await sleep(2_300);
     await request(built.server).get('/private').set('Cookie', cookie).expect(401);
-    expect(await inspector.keys('sess:{*')).toEqual([]);
+    expect(await redis.inspector.keys('sess:{*')).toEqual([]);
   });
 
   it('session.rejection is "expired" for the cookie of a session that idled out', async () => {
@@ -114,15 +93,15 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
     const built = await appWith({ idleTimeout: 5_000, absoluteTimeout: 1_500, touchAfter: 0 });
     app = built.app;
     const cookie = cookieFrom(await request(built.server).post('/login').send({ userId: 'abs' }).expect(201));
-    const [key] = await inspector.keys('sess:{*');
-    expect(await inspector.pttl(key!)).toBeLessThanOrEqual(1_500);
+    const [key] = await redis.inspector.keys('sess:{*');
+    expect(await redis.inspector.pttl(key!)).toBeLessThanOrEqual(1_500);
     await sleep(600);
     await request(built.server).get('/private').set('Cookie', cookie).expect(200);
     // Someone removes the TTL by hand: the record's own deadline still ends the session.
-    await inspector.persist(key!);
+    await redis.inspector.persist(key!);
     await sleep(1_100);
     await request(built.server).get('/private').set('Cookie', cookie).expect(401);
-    expect(await inspector.exists(key!)).toBe(0);
+    expect(await redis.inspector.exists(key!)).toBe(0);
   });
 
   it('S21: every key the module writes carries a TTL no later than the absolute deadline', async () => {
@@ -131,10 +110,10 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
     const cookie = cookieFrom(await request(built.server).post('/set/a').send({ value: 1 }).expect(201));
     await request(built.server).post('/login').set('Cookie', cookie).send({ userId: 'ttl' }).expect(201);
     await request(built.server).post('/set/b').send({ value: 2 }).expect(201);
-    const keys = await inspector.keys('*');
+    const keys = await redis.inspector.keys('*');
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
-      const ttl = await inspector.pttl(key);
+      const ttl = await redis.inspector.pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(30_000);
     }
@@ -144,11 +123,11 @@ describe.each(ADAPTERS)('session expiry on %s', (adapter) => {
     const built = await appWith({ idleTimeout: 60_000, absoluteTimeout: 600_000, touchAfter: 30_000 });
     app = built.app;
     const cookie = cookieFrom(await request(built.server).post('/login').send({ userId: 'touch' }).expect(201));
-    const [key] = await inspector.keys('sess:{*');
-    const seen = await inspector.hget(key!, '#s');
+    const [key] = await redis.inspector.keys('sess:{*');
+    const seen = await redis.inspector.hget(key!, '#s');
     await sleep(20);
     await request(built.server).get('/private').set('Cookie', cookie).expect(200);
-    expect(await inspector.hget(key!, '#s')).toBe(seen);
+    expect(await redis.inspector.hget(key!, '#s')).toBe(seen);
   });
 
   it('S13: a persistent cookie never outlives the absolute deadline, and is not re-sent on activity', async () => {

@@ -1,41 +1,24 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { RedisSessionModule, type RedisSessionModuleOptions } from 'nest-redis-session';
+import { type RedisSessionModuleOptions } from 'nest-redis-session';
 import request from 'supertest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
-import { RedisServer } from './support/redis-server.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
+import { useRedisServer } from './support/redis-fixture.js';
+import { ADAPTERS, createSessionApp } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
 describe.each(ADAPTERS)('ID rotation grace period on %s', (adapter) => {
-  let redis: RedisServer;
-  let inspector: Redis;
+  const redis = useRedisServer();
   let app: INestApplication | undefined;
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    inspector = redis.client();
-  });
-
-  afterAll(async () => {
-    inspector?.disconnect();
-    await redis?.destroy();
-  });
 
   afterEach(async () => {
     await app?.close();
     app = undefined;
-    await inspector.flushall();
   });
 
   async function start(options: Partial<RedisSessionModuleOptions> = {}): Promise<Server> {
-    app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], ...options })],
-      controllers: [FixtureController],
-    });
+    app = await createSessionApp(adapter, { redis: redis.url, ...options });
     return app.getHttpServer() as Server;
   }
 
@@ -82,7 +65,7 @@ describe.each(ADAPTERS)('ID rotation grace period on %s', (adapter) => {
   it('parallel requests with the old cookie during login never clobber the new cookie; the login keeps what was stored before it', async () => {
     const server = await start();
     for (let round = 0; round < 5; round++) {
-      await inspector.flushall();
+      await redis.inspector.flushall();
       const anonymous = cookieFrom(await request(server).post('/set/seed').send({ value: round }).expect(201));
       const [login, ...writes] = await Promise.all([
         request(server)
@@ -154,15 +137,15 @@ describe.each(ADAPTERS)('ID rotation grace period on %s', (adapter) => {
     const server = await start({ rotationGracePeriod: 3_000 });
     const anonymous = cookieFrom(await request(server).post('/set/secret').send({ value: 'data' }).expect(201));
     await request(server).post('/login').set('Cookie', anonymous).send({ userId: 'u5' }).expect(201);
-    const keys = await inspector.keys('sess:{*');
+    const keys = await redis.inspector.keys('sess:{*');
     const tombstones = [];
-    for (const key of keys) if ((await inspector.hexists(key, '#f')) === 1) tombstones.push(key);
+    for (const key of keys) if ((await redis.inspector.hexists(key, '#f')) === 1) tombstones.push(key);
     expect(tombstones).toHaveLength(1);
-    expect(Object.keys(await inspector.hgetall(tombstones[0]!)).sort()).toEqual(['#f', '#g', '#n', '#o']);
+    expect(Object.keys(await redis.inspector.hgetall(tombstones[0]!)).sort()).toEqual(['#f', '#g', '#n', '#o']);
     // Forwarding ends with the grace period; the key stands ten command timeouts (10 s by default), so a
     // logout or revoke racing the rotation sees the session moved.
-    expect(Number(await inspector.hget(tombstones[0]!, '#g'))).toBeLessThanOrEqual(Date.now() + 3_000);
-    const ttl = await inspector.pttl(tombstones[0]!);
+    expect(Number(await redis.inspector.hget(tombstones[0]!, '#g'))).toBeLessThanOrEqual(Date.now() + 3_000);
+    const ttl = await redis.inspector.pttl(tombstones[0]!);
     expect(ttl).toBeGreaterThan(3_000);
     expect(ttl).toBeLessThanOrEqual(10_000);
   });

@@ -1,8 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
-import { RedisSessionModule, SessionRepository, type RedisSessionModuleOptions } from 'nest-redis-session';
+import { SessionRepository } from 'nest-redis-session';
 import { SessionStore } from './support/internals.js';
-import { RedisServer } from './support/redis-server.js';
-import { createTestApp, TEST_SECRET } from './support/test-app.js';
+import { startRedis, type TestRedis } from './support/redis-fixture.js';
+import { createSessionApp, type SessionAppOptions } from './support/test-app.js';
 
 /**
  * The store primitives that rotation, logout and revocation rest on, run the same way against the Redis
@@ -18,7 +18,7 @@ const FORWARD = { forwardMs: 5_000, holdMs: 5_000 };
 const NO_FORWARD = { forwardMs: 0, holdMs: 3_000 };
 
 describe.each(STORES)('store contract: %s', (kind) => {
-  let redis: RedisServer | undefined;
+  let redis: TestRedis | undefined;
   let app: INestApplication;
   let store: SessionStore;
   let repository: SessionRepository;
@@ -27,14 +27,14 @@ describe.each(STORES)('store contract: %s', (kind) => {
   const id = (): string => `contract-${kind}-${++next}`.padEnd(22, 'x');
 
   beforeAll(async () => {
-    const options: RedisSessionModuleOptions = { secrets: [TEST_SECRET], maxSessionBytes: 1_024 };
+    const options: SessionAppOptions = { maxSessionBytes: 1_024 };
     if (kind === 'redis') {
-      redis = await RedisServer.start();
+      redis = await startRedis();
       options.redis = redis.url;
     } else {
       options.store = 'memory';
     }
-    app = await createTestApp('express', { imports: [RedisSessionModule.forRoot(options)] });
+    app = await createSessionApp('express', options, { controllers: [] });
     store = app.get(SessionStore);
     repository = app.get(SessionRepository);
   });

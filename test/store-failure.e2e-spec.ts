@@ -1,11 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
-import { RedisSessionModule } from 'nest-redis-session';
 import request from 'supertest';
 import { cookieFrom, setCookieFor } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
-import { RedisServer } from './support/redis-server.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './support/test-app.js';
-import { timed, waitUntil } from './support/timing.js';
+import { useRedisServer } from './support/redis-fixture.js';
+import { ADAPTERS, createSessionApp } from './support/test-app.js';
+import { timed, waitFor } from './support/timing.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -14,34 +11,32 @@ const COMMAND_TIMEOUT = 300;
 const BOUND = COMMAND_TIMEOUT + 1_500;
 
 describe.each(ADAPTERS)('store failures on %s', (adapter) => {
-  let redis: RedisServer;
-  let app: INestApplication;
+  // Append-only with fsync on every write, so a stop and start keeps the sessions.
+  const redis = useRedisServer({ args: ['--appendonly', 'yes', '--appendfsync', 'always'], flushBeforeEach: false });
   let server: Server;
   let cookie: string;
 
   beforeAll(async () => {
-    // Append-only with fsync on every write, so a stop and start keeps the sessions.
-    redis = await RedisServer.start({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], commandTimeout: COMMAND_TIMEOUT }),
-      ],
-      controllers: [FixtureController],
-    });
+    const app = redis.closeBeforeStop(
+      await createSessionApp(adapter, { redis: redis.url, commandTimeout: COMMAND_TIMEOUT }),
+    );
     server = app.getHttpServer() as Server;
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await redis?.destroy();
-  });
+  /** Waits until the app serves the session again: the store is back after a fault. */
+  async function servedAgain(): Promise<void> {
+    await waitFor(
+      'the session to be served again',
+      async () => (await request(server).get('/private').set('Cookie', cookie)).status === 200,
+    );
+  }
 
   beforeEach(async () => {
     cookie = cookieFrom(await request(server).post('/login').send({ userId: 'u-failure' }).expect(201));
   });
 
   it('S30: Redis stopped → 503 at once on session routes, no cookie change, other routes fine; same cookie works after restart', async () => {
-    await redis.stop();
+    await redis.server.stop();
     try {
       const guarded = await timed(() => request(server).get('/private').set('Cookie', cookie));
       expect(guarded.result.status).toBe(503);
@@ -58,15 +53,15 @@ describe.each(ADAPTERS)('store failures on %s', (adapter) => {
 
       await request(server).get('/anonymous').expect(200);
     } finally {
-      await redis.restart();
+      await redis.server.restart();
     }
-    await waitUntil(async () => (await request(server).get('/private').set('Cookie', cookie)).status === 200);
+    await servedAgain();
     const me = await request(server).get('/private').set('Cookie', cookie).expect(200);
     expect(me.body.userId).toBe('u-failure');
   });
 
   it('S30: Redis paused (SIGSTOP) → 503 within commandTimeout, never a hang; resumes with the same cookie', async () => {
-    process.kill(redis.pid, 'SIGSTOP');
+    process.kill(redis.server.pid, 'SIGSTOP');
     try {
       const requests = await Promise.all(
         Array.from({ length: 5 }, () => timed(() => request(server).get('/private').set('Cookie', cookie))),
@@ -78,20 +73,20 @@ describe.each(ADAPTERS)('store failures on %s', (adapter) => {
       }
       await request(server).get('/anonymous').expect(200);
     } finally {
-      process.kill(redis.pid, 'SIGCONT');
+      process.kill(redis.server.pid, 'SIGCONT');
     }
-    await waitUntil(async () => (await request(server).get('/private').set('Cookie', cookie)).status === 200);
+    await servedAgain();
   });
 
   it('a 503 body says the store is unavailable and never contains the session ID', async () => {
-    await redis.stop();
+    await redis.server.stop();
     try {
       const response = await request(server).get('/private').set('Cookie', cookie).expect(503);
       expect(response.body.message).toMatch(/unavailable/i);
       expect(JSON.stringify(response.body)).not.toContain(cookie.split('=')[1]!.split('.')[0]!);
     } finally {
-      await redis.restart();
+      await redis.server.restart();
     }
-    await waitUntil(async () => (await request(server).get('/private').set('Cookie', cookie)).status === 200);
+    await servedAgain();
   });
 });

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { Logger, type INestApplication, type LoggerService } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { metrics, trace, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import {
@@ -22,11 +22,11 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
+import { CapturingLogger } from './support/capturing-logger.js';
 import { cookieFrom, valueOf } from './support/cookies.js';
-import { FixtureController } from './support/fixture.controller.js';
 import { RedisSessionStore, SessionStore } from './support/internals.js';
-import { RedisServer } from './support/redis-server.js';
-import { ADAPTERS, adapterOf, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
+import { useRedisServer } from './support/redis-fixture.js';
+import { ADAPTERS, adapterOf, createSessionApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -99,34 +99,27 @@ function sameAttributes(a: Attributes, b: Attributes): boolean {
 const eventsDelivered = (): Promise<void> => sleep(20);
 
 describe.each(ADAPTERS)('OpenTelemetry spans and metrics on %s', (adapter) => {
-  let redis: RedisServer;
+  const redis = useRedisServer({ flushBeforeEach: false });
   let sdk: TestSdk;
   let app: INestApplication;
   let server: Server;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
     sdk = new TestSdk();
     sdk.install();
-    app = await createTestApp(adapter, {
-      imports: [
-        RedisSessionModule.forRoot({
-          redis: redis.url,
-          secrets: [TEST_SECRET],
-          idleTimeout: 60_000,
-          touchAfter: TOUCH_AFTER,
-          commandTimeout: COMMAND_TIMEOUT,
-        }),
-      ],
-      controllers: [FixtureController],
-    });
+    app = redis.closeBeforeStop(
+      await createSessionApp(adapter, {
+        redis: redis.url,
+        idleTimeout: 60_000,
+        touchAfter: TOUCH_AFTER,
+        commandTimeout: COMMAND_TIMEOUT,
+      }),
+    );
     server = app.getHttpServer() as Server;
   });
 
   afterAll(async () => {
-    await app?.close();
     await sdk?.uninstall();
-    await redis?.destroy();
   });
 
   it('records loads, touches, saves, bytes, 503s and rejected cookies, with a span per store operation', async () => {
@@ -151,11 +144,11 @@ describe.each(ADAPTERS)('OpenTelemetry spans and metrics on %s', (adapter) => {
     await request(server).get('/session').set('Cookie', 'sid=not-a-session-id').expect(200);
 
     // Redis hangs: the load times out and the request gets a 503.
-    process.kill(redis.pid, 'SIGSTOP');
+    process.kill(redis.server.pid, 'SIGSTOP');
     try {
       await request(server).get('/session').set('Cookie', cookie).expect(503);
     } finally {
-      process.kill(redis.pid, 'SIGCONT');
+      process.kill(redis.server.pid, 'SIGCONT');
     }
 
     // Sign out, then present the old cookie: a load that finds nothing.
@@ -238,11 +231,10 @@ describe('without @opentelemetry/api', () => {
       }),
     );
 
+  const redis = useRedisServer({ flushBeforeEach: false });
   let sdk: TestSdk;
-  let redis: RedisServer;
 
-  beforeAll(async () => {
-    redis = await RedisServer.start();
+  beforeAll(() => {
     // An SDK is even installed: the module must record nothing when it could not load the API itself.
     sdk = new TestSdk();
     sdk.install();
@@ -250,36 +242,18 @@ describe('without @opentelemetry/api', () => {
 
   afterAll(async () => {
     await sdk?.uninstall();
-    await redis?.destroy();
   });
 
-  async function appWithoutApi(adapter: AdapterName, options: RedisSessionModuleOptions): Promise<INestApplication> {
-    const moduleRef = await Test.createTestingModule({
-      imports: [RedisSessionModule.forRoot(options)],
-      controllers: [FixtureController],
-    })
-      .overrideProvider(REDIS_SESSION_TELEMETRY_LOADER)
-      .useValue(notInstalled)
-      .compile();
-    const app = moduleRef.createNestApplication(adapterOf(adapter), { logger: false });
-    await app.init();
-    if (adapter === 'fastify') await (app.getHttpAdapter().getInstance() as { ready(): Promise<void> }).ready();
-    return app;
+  function appWithoutApi(adapter: AdapterName, options: RedisSessionModuleOptions): Promise<INestApplication> {
+    return createSessionApp(adapter, options, {
+      overrides: [{ provide: REDIS_SESSION_TELEMETRY_LOADER, useValue: notInstalled }],
+    });
   }
 
   it.each(['memory', 'redis'] as const)(
     'logs nothing about it (%s store): an absent optional peer is not news',
     async (store) => {
-      const logged: string[] = [];
-      const record = (level: string) => (message: unknown) => logged.push(`${level} ${String(message)}`);
-      const recorder: LoggerService = {
-        log: record('log'),
-        error: record('error'),
-        warn: record('warn'),
-        debug: record('debug'),
-        verbose: record('verbose'),
-        fatal: record('fatal'),
-      };
+      const logger = new CapturingLogger();
       const moduleRef = await Test.createTestingModule({
         imports: [
           RedisSessionModule.forRoot({
@@ -290,7 +264,7 @@ describe('without @opentelemetry/api', () => {
         ],
       })
         // Every level, debug included: what Nest's default logger shows an app.
-        .setLogger(recorder)
+        .setLogger(logger)
         .overrideProvider(REDIS_SESSION_TELEMETRY_LOADER)
         .useValue(notInstalled)
         .compile();
@@ -298,8 +272,8 @@ describe('without @opentelemetry/api', () => {
       try {
         await app.init();
         expect(app.get(SessionTelemetry).enabled).toBe(false);
-        expect(logged.length).toBeGreaterThan(0); // the recorder does see the module's lines
-        expect(logged.filter((line) => /telemetry/i.test(line))).toEqual([]);
+        expect(logger.lines.length).toBeGreaterThan(0); // the logger does see the module's lines
+        expect(logger.lines.filter((line) => /telemetry/i.test(line))).toEqual([]);
       } finally {
         await app.close();
       }

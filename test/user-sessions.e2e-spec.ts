@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import {
-  RedisSessionModule,
   SessionEvents,
   SessionRepository,
   type RedisSessionModuleOptions,
@@ -15,9 +14,9 @@ import { CommandRecorder } from './support/command-recorder.js';
 import { cookieFrom, valueOf } from './support/cookies.js';
 import { DeviceLoginController, DevicesController } from './support/devices.controller.js';
 import { FixtureController } from './support/fixture.controller.js';
-import { RedisServer } from './support/redis-server.js';
+import { useRedisServer } from './support/redis-fixture.js';
 import { publicIdForTests } from './support/signer.js';
-import { ADAPTERS, createTestApp, TEST_SECRET, type AdapterName } from './support/test-app.js';
+import { ADAPTERS, createSessionApp, type AdapterName } from './support/test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -36,32 +35,21 @@ async function liveRecords(inspector: Redis): Promise<string[]> {
 const publicIdOfCookie = (cookie: string) => publicIdForTests(valueOf(cookie).split('.')[0]!);
 
 describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
-  let redis: RedisServer;
-  let inspector: Redis;
+  const redis = useRedisServer();
   const apps: INestApplication[] = [];
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    inspector = redis.client();
-  });
-
-  afterAll(async () => {
-    inspector?.disconnect();
-    await redis?.destroy();
-  });
 
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
-    await inspector.flushall();
   });
 
   async function start(
     options: Partial<RedisSessionModuleOptions> = {},
   ): Promise<{ app: INestApplication; server: Server }> {
-    const app = await createTestApp(adapter, {
-      imports: [RedisSessionModule.forRoot({ redis: redis.url, secrets: [TEST_SECRET], ...options })],
-      controllers: [FixtureController, DevicesController, DeviceLoginController],
-    });
+    const app = await createSessionApp(
+      adapter,
+      { redis: redis.url, ...options },
+      { controllers: [FixtureController, DevicesController, DeviceLoginController] },
+    );
     apps.push(app);
     return { app, server: app.getHttpServer() as Server };
   }
@@ -108,9 +96,9 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
     const cookie = await login(server, 'listpack-ada', chrome);
     const list = await request(server).get('/devices').set('Cookie', cookie).expect(200);
     expect((list.body as Array<{ userAgent: string }>)[0]!.userAgent).toBe('Chrome 131 on Windows');
-    const [record] = await liveRecords(inspector);
-    expect(await inspector.hget(record!, '#a')).toBe('Chrome 131 on Windows');
-    expect(await inspector.object('ENCODING', record!)).toBe('listpack');
+    const [record] = await liveRecords(redis.inspector);
+    expect(await redis.inspector.hget(record!, '#a')).toBe('Chrome 131 on Windows');
+    expect(await redis.inspector.object('ENCODING', record!)).toBe('listpack');
   });
 
   it('keeps at most 64 bytes of a User-Agent it does not recognise, so the record stays in listpack', async () => {
@@ -120,8 +108,8 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
     const described = (list.body as Array<{ userAgent: string }>)[0]!.userAgent;
     expect(Buffer.byteLength(described, 'utf8')).toBeLessThanOrEqual(64);
     expect(described.startsWith('odd ')).toBe(true);
-    const [record] = await liveRecords(inspector);
-    expect(await inspector.object('ENCODING', record!)).toBe('listpack');
+    const [record] = await liveRecords(redis.inspector);
+    expect(await redis.inspector.object('ENCODING', record!)).toBe('listpack');
   });
 
   it("userAgent: 'full' keeps the header's first 256 characters, which moves the record out of listpack", async () => {
@@ -129,8 +117,8 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
     const cookie = await login(server, 'long-ada', 'y'.repeat(300));
     const list = await request(server).get('/devices').set('Cookie', cookie).expect(200);
     expect((list.body as Array<{ userAgent: string }>)[0]!.userAgent).toBe('y'.repeat(256));
-    const [record] = await liveRecords(inspector);
-    expect(await inspector.object('ENCODING', record!)).toBe('hashtable');
+    const [record] = await liveRecords(redis.inspector);
+    expect(await redis.inspector.object('ENCODING', record!)).toBe('hashtable');
   });
 
   it('device facts can be turned off', async () => {
@@ -189,8 +177,8 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
     );
     expect(statuses.filter((status) => status === 200)).toHaveLength(3);
     expect(statuses.filter((status) => status === 401)).toHaveLength(17);
-    expect(await inspector.zcard(indexKeyOf('dave'))).toBe(3);
-    const records = await inspector.keys('sess:{*');
+    expect(await redis.inspector.zcard(indexKeyOf('dave'))).toBe(3);
+    const records = await redis.inspector.keys('sess:{*');
     expect(records).toHaveLength(3);
     await sleep(20);
     expect(events).toHaveLength(17);
@@ -205,13 +193,13 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
     expect(refused.status).toBe(409);
     expect(refused.body.message).toMatch(/2 device/);
     expect(refused.headers['set-cookie']).toBeUndefined();
-    expect(await liveRecords(inspector)).toHaveLength(2);
+    expect(await liveRecords(redis.inspector)).toHaveLength(2);
     // Signing in again from a device that is already signed in replaces it: not refused.
     const again = await request(server).post('/device-login').set('Cookie', first).send({ userId: 'erin' });
     expect(again.status).toBe(201);
     // Concurrent logins never exceed the limit either.
     await Promise.all(Array.from({ length: 10 }, () => request(server).post('/device-login').send({ userId: 'erin' })));
-    expect(await liveRecords(inspector)).toHaveLength(2);
+    expect(await liveRecords(redis.inspector)).toHaveLength(2);
   });
 
   it('S40: 1,000 sessions of one user that all expire leave an index with zero members after the next access', async () => {
@@ -222,30 +210,30 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
         Array.from({ length: batch }, () => request(server).post('/device-login').send({ userId: 'frank' })),
       );
     }
-    expect(await inspector.zcard(indexKeyOf('frank'))).toBe(1_000);
+    expect(await redis.inspector.zcard(indexKeyOf('frank'))).toBe(1_000);
     await sleep(1_200);
     // The next access of the index (a count) prunes every member whose record is gone or expired.
     await expect(app.get(SessionRepository).countForUser('frank')).resolves.toBe(0);
-    expect(await inspector.zcard(indexKeyOf('frank'))).toBe(0);
-    expect(await inspector.exists(indexKeyOf('frank'))).toBe(0);
+    expect(await redis.inspector.zcard(indexKeyOf('frank'))).toBe(0);
+    expect(await redis.inspector.exists(indexKeyOf('frank'))).toBe(0);
   });
 
   it('the index key always has a TTL no shorter than its longest-lived member', async () => {
     const { server } = await start({ absoluteTimeout: 60_000 });
     await login(server, 'gina');
-    const ttl = await inspector.pttl(indexKeyOf('gina'));
+    const ttl = await redis.inspector.pttl(indexKeyOf('gina'));
     expect(ttl).toBeGreaterThan(55_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
     // More sign-ins, so a record whose expiry lands a millisecond past its deadline (a relative PEXPIRE
     // counted from a later clock tick than the script's TIME) has many chances to show up.
     for (let i = 0; i < 30; i += 1) await login(server, 'gina');
     // Absolute expiry times (PEXPIRETIME), so the comparison does not depend on when each was read.
-    const indexEnds = Number(await inspector.call('PEXPIRETIME', indexKeyOf('gina')));
-    const records = await inspector.keys('sess:{*');
+    const indexEnds = Number(await redis.inspector.call('PEXPIRETIME', indexKeyOf('gina')));
+    const records = await redis.inspector.keys('sess:{*');
     expect(records).toHaveLength(31);
     for (const record of records) {
-      const recordEnds = Number(await inspector.call('PEXPIRETIME', record));
-      const deadline = Number(await inspector.hget(record, '#d'));
+      const recordEnds = Number(await redis.inspector.call('PEXPIRETIME', record));
+      const deadline = Number(await redis.inspector.hget(record, '#d'));
       expect(recordEnds).toBeLessThanOrEqual(deadline);
       expect(indexEnds).toBeGreaterThanOrEqual(recordEnds);
     }
@@ -254,19 +242,19 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
   it('listing costs the same number of Redis commands with 100,000 other sessions in Redis', async () => {
     const { server } = await start();
     const cookies = [await login(server, 'hana'), await login(server, 'hana')];
-    const recorder = await CommandRecorder.start(redis.client());
+    const recorder = await CommandRecorder.start(redis.server.client());
     try {
       await recorder.reset();
       await request(server).get('/devices').set('Cookie', cookies[0]!).expect(200);
       const alone = (await recorder.take()).map((c) => c.name).sort();
       // 100,000 other sessions, written straight into Redis.
       for (let i = 0; i < 100_000; i += 10_000) {
-        const pipeline = inspector.pipeline();
+        const pipeline = redis.inspector.pipeline();
         for (let j = i; j < i + 10_000; j++)
           pipeline.hset(`sess:{other-${j}}`, '#c', '1', '#s', '1', '#d', '9999999999999');
         await pipeline.exec();
       }
-      expect(await inspector.dbsize()).toBeGreaterThan(100_000);
+      expect(await redis.inspector.dbsize()).toBeGreaterThan(100_000);
       await recorder.reset();
       await request(server).get('/devices').set('Cookie', cookies[0]!).expect(200);
       const crowded = (await recorder.take()).map((c) => c.name).sort();
@@ -284,7 +272,7 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
       await request(server).get('/private').set('Cookie', cookie).expect(200);
       return (await recorder.take()).map((c) => c.name);
     };
-    const recorder = await CommandRecorder.start(redis.client());
+    const recorder = await CommandRecorder.start(redis.server.client());
     try {
       const everyRequest = await start({ touchAfter: 0 });
       const touched = await login(everyRequest.server, 'kim');
@@ -301,9 +289,9 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
     const { server } = await start({ touchAfter: 0 });
     const cookie = await login(server, 'ivan');
     await request(server).get('/private').set('Cookie', cookie).expect(200);
-    await inspector.del(indexKeyOf('ivan'));
+    await redis.inspector.del(indexKeyOf('ivan'));
     await request(server).get('/private').set('Cookie', cookie).expect(401);
-    expect(await inspector.keys('sess:{*')).toEqual([]);
+    expect(await redis.inspector.keys('sess:{*')).toEqual([]);
   });
 
   describe('events', () => {

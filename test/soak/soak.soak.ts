@@ -2,16 +2,11 @@ import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisServer } from '../support/redis-server.js';
 import { startRobustnessApp, type RobustnessApp } from '../support/robustness-app.js';
-import {
-  clearsCookie,
-  type HttpClient,
-  HungRequestError,
-  setCookieOf,
-  setCookiesOf,
-  type Reply,
-} from '../support/robustness-http.js';
+import { clearsCookie, setCookieFor, setCookies } from '../support/cookies.js';
+import { type HttpClient, HungRequestError, type Reply } from '../support/robustness-http.js';
 import { SessionModel } from '../support/robustness-model.js';
-import { keysWithoutTtl, liveRecords, waitUntil } from '../support/robustness-redis.js';
+import { keysWithoutTtl, liveRecords } from '../support/robustness-redis.js';
+import { waitFor } from '../support/timing.js';
 
 /*
  * Load with faults: many clients reading, writing, signing in and out against one Express app and a
@@ -177,10 +172,10 @@ describe('soak: mixed load on Express with Redis stopped and started twice', () 
       }
       (reply.status === 503 ? latencies.unavailable : latencies.ok).push(reply.ms);
 
-      const set = setCookieOf(reply);
+      const set = setCookieFor(reply);
       const issued = set !== undefined && !clearsCookie(reply) ? set.split(';')[0] : undefined;
       if (reply.status === 503) {
-        if (setCookiesOf(reply).length > 0) violation(client, op, '503 with Set-Cookie', reply);
+        if (setCookies(reply).length > 0) violation(client, op, '503 with Set-Cookie', reply);
         if (cookie === undefined) return;
         if (op === 'write') client.model.unknown(key, value);
         if (op === 'delete') client.model.unknownDelete(key);
@@ -286,7 +281,7 @@ describe('soak: mixed load on Express with Redis stopped and started twice', () 
       if (client.cookie === undefined) continue;
       unknownAtEnd += client.model.uncertainKeys().length;
       let reply: Reply | undefined;
-      await waitUntil(async () => {
+      await waitFor('the session to be served again', async () => {
         reply = await http.get('/r/session', { cookie: client.cookie });
         return reply.status === 200;
       });

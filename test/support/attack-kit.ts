@@ -1,12 +1,12 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import type { INestApplication, Type } from '@nestjs/common';
-import { RedisSessionModule, Session, type RedisSessionModuleOptions } from 'nest-redis-session';
+import { Session, type RedisSessionModuleOptions } from 'nest-redis-session';
 import { MemorySessionStore, SessionStore } from './internals.js';
 import { FixtureController } from './fixture.controller.js';
 import { startRobustnessApp, type RobustnessApp } from './robustness-app.js';
 import { HttpClient, listen } from './robustness-http.js';
 import { Latches, RobustnessController } from './robustness.controller.js';
-import { createTestApp, TEST_SECRET, type AdapterName } from './test-app.js';
+import { createSessionApp, type AdapterName } from './test-app.js';
 
 interface Data {
   [key: string]: unknown;
@@ -196,10 +196,11 @@ export async function startAttackApp(
       close: () => robust.close(),
     };
   }
-  const app = await createTestApp(adapter, {
-    imports: [RedisSessionModule.forRoot({ store: 'memory', secrets: [TEST_SECRET], ...options.module })],
-    controllers: [FixtureController, RobustnessController, ...(options.controllers ?? [])],
-  });
+  const app = await createSessionApp(
+    adapter,
+    { store: 'memory', ...options.module },
+    { controllers: [FixtureController, RobustnessController, ...(options.controllers ?? [])] },
+  );
   const http = new HttpClient(await listen(app));
   const memory = app.get<SessionStore, MemorySessionStore>(SessionStore);
   return {

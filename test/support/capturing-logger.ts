@@ -10,28 +10,20 @@ export class CapturingLogger implements LoggerService {
     return this.lines.filter((line) => line.startsWith(`${level} `)).map((line) => line.slice(level.length + 1));
   }
 
-  private push(level: string, message: unknown, rest: unknown[]): void {
-    const text = [message, ...rest].map((part) =>
-      typeof part === 'string' ? part : inspect(part, { depth: 10, showHidden: true }),
-    );
-    this.lines.push(`${level} ${text.join(' ')}`);
-  }
-  log(message: unknown, ...rest: unknown[]): void {
-    this.push('log', message, rest);
-  }
-  error(message: unknown, ...rest: unknown[]): void {
-    this.push('error', message, rest);
-  }
-  warn(message: unknown, ...rest: unknown[]): void {
-    this.push('warn', message, rest);
-  }
-  debug(message: unknown, ...rest: unknown[]): void {
-    this.push('debug', message, rest);
-  }
-  verbose(message: unknown, ...rest: unknown[]): void {
-    this.push('verbose', message, rest);
-  }
-  fatal(message: unknown, ...rest: unknown[]): void {
-    this.push('fatal', message, rest);
+  readonly log = this.writer('log');
+  readonly error = this.writer('error');
+  readonly warn = this.writer('warn');
+  readonly debug = this.writer('debug');
+  readonly verbose = this.writer('verbose');
+  readonly fatal = this.writer('fatal');
+
+  /** The method for one level: keeps the message and every argument after it, objects inspected in full. */
+  private writer(level: string): (message: unknown, ...rest: unknown[]) => void {
+    return (message, ...rest) => {
+      const text = [message, ...rest].map((part) =>
+        typeof part === 'string' ? part : inspect(part, { depth: 10, showHidden: true }),
+      );
+      this.lines.push(`${level} ${text.join(' ')}`);
+    };
   }
 }

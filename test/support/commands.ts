@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from './timing.js';
 
 /** The repository's root directory. */
 export const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -85,18 +85,22 @@ export class RunningCommand {
    * or `timeoutMs` passes.
    */
   async waitForHttp(url: string, status = 200, timeoutMs = 60_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      if (!this.running) throw new Error(`the command exited before ${url} answered:\n${this.printed}`);
-      try {
-        const response = await fetch(url, { redirect: 'manual' });
-        if (response.status === status) return;
-      } catch {
-        // Not listening yet.
-      }
-      await sleep(200);
+    let exited = false;
+    try {
+      await waitFor(
+        `${url} to answer ${status}`,
+        async () => {
+          // Stop waiting at once when the command is gone: it will not answer any more.
+          exited = !this.running;
+          // A fetch that throws is a server not listening yet.
+          return exited || (await fetch(url, { redirect: 'manual' })).status === status;
+        },
+        { timeoutMs, intervalMs: 200 },
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}:\n${this.printed}`, { cause: error });
     }
-    throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms:\n${this.printed}`);
+    if (exited) throw new Error(`the command exited before ${url} answered:\n${this.printed}`);
   }
 
   /** Stops the whole process group (SIGTERM, then SIGKILL after 5 s) and waits for the command to exit. */

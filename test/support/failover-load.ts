@@ -2,7 +2,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { cookieFrom } from './cookies.js';
-import { waitFor } from './redis-node.js';
+import { waitFor } from './timing.js';
 
 /**
  * Signs a user in and returns the cookie, waiting (bounded) until the app reaches the store: after a

@@ -2,7 +2,9 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import { assertRedisInstalled, freePort, RedisServer } from './redis-server.js';
-import { infoField, onNode, waitFor, type NodeAddress } from './redis-node.js';
+import { infoField, onNode, type NodeAddress } from './redis-node.js';
+import { started } from './started.js';
+import { waitFor } from './timing.js';
 
 const run = promisify(execFile);
 
@@ -73,15 +75,39 @@ function isRunning(server: RedisServer): boolean {
  * wait for the replica's takeover with `waitUntilHealthy`.
  */
 export class RedisCluster {
-  private constructor(
-    readonly servers: readonly RedisServer[],
-    readonly options: Required<Omit<RedisClusterOptions, 'args'>>,
-  ) {}
+  private serverList: readonly RedisServer[] = [];
+  private settings: Required<Omit<RedisClusterOptions, 'args'>> | undefined;
+  private inspectorValue: Cluster | undefined;
+
+  /** A cluster that `start()` brings up (see `useRedisCluster`). */
+  constructor(private readonly requested: RedisClusterOptions = {}) {}
+
+  /** Starts a cluster; the caller destroys it. */
+  static start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+    return new RedisCluster(options).start();
+  }
+
+  /** Every node, primaries and replicas (none before `start()`). */
+  get servers(): readonly RedisServer[] {
+    return this.serverList;
+  }
+
+  /** The settings it was started with, defaults filled in. */
+  get options(): Required<Omit<RedisClusterOptions, 'args'>> {
+    return started(this.settings, 'the Redis Cluster');
+  }
+
+  /** A cluster client of the test's own, to inspect keys with: made on first use, closed by `destroy()`. */
+  get inspector(): Cluster {
+    this.inspectorValue ??= this.client();
+    return this.inspectorValue;
+  }
 
   /** Starts the nodes, creates the cluster and waits until every node agrees it is healthy. */
-  static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+  async start(): Promise<this> {
     assertRedisInstalled();
     assertRedisCliInstalled();
+    const options = this.requested;
     const settings = {
       primaries: options.primaries ?? 3,
       replicasPerPrimary: options.replicasPerPrimary ?? 1,
@@ -89,7 +115,8 @@ export class RedisCluster {
     };
     const count = settings.primaries * (1 + settings.replicasPerPrimary);
     const servers = await Promise.all(Array.from({ length: count }, () => startNode(settings.nodeTimeout, options)));
-    const cluster = new RedisCluster(servers, settings);
+    this.serverList = servers;
+    this.settings = settings;
     try {
       await run(
         'redis-cli',
@@ -103,10 +130,10 @@ export class RedisCluster {
         ],
         { timeout: 20_000 },
       );
-      await cluster.waitUntilHealthy();
-      return cluster;
+      await this.waitUntilHealthy();
+      return this;
     } catch (error) {
-      await cluster.destroy();
+      await this.destroy();
       throw error;
     }
   }
@@ -196,7 +223,7 @@ export class RedisCluster {
         }
         return signatures.size === 1;
       },
-      timeoutMs,
+      { timeoutMs },
     );
   }
 
@@ -244,10 +271,20 @@ export class RedisCluster {
     return client;
   }
 
-  /** Stops every node and removes their directories. */
+  /** Closes the inspector, stops every node and removes their directories. */
   async destroy(): Promise<void> {
+    this.inspectorValue?.disconnect();
+    this.inspectorValue = undefined;
     await Promise.all(this.servers.map((s) => s.destroy()));
   }
+}
+
+/** A `RedisCluster` for the calling describe block (or file): started before its tests, destroyed after them. */
+export function useRedisCluster(options: RedisClusterOptions = {}): RedisCluster {
+  const cluster = new RedisCluster(options);
+  beforeAll(() => cluster.start());
+  afterAll(() => cluster.destroy());
+  return cluster;
 }
 
 /** Fails at once, with the install command, when `redis-cli` is missing. */

@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A loopback address, as ioredis and the `redis` option take it. */
 export interface NodeAddress {
@@ -35,26 +34,4 @@ export async function onNode<T>(port: number, run: (client: Redis) => Promise<T>
 export function infoField(info: string, field: string): string | undefined {
   const line = info.split(/\r?\n/).find((l) => l.startsWith(`${field}:`));
   return line?.slice(field.length + 1).trim();
-}
-
-/** Polls `check` every `intervalMs` until it holds; fails with `what` and the last error after `timeoutMs`. */
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 15_000,
-  intervalMs = 50,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      if (await check()) return;
-      last = undefined;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(intervalMs);
-  }
-  const why = last instanceof Error ? ` (last error: ${last.message})` : '';
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
 }

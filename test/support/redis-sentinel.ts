@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { assertRedisInstalled, freePort, RedisServer, startUnderShell, stopUnderShell } from './redis-server.js';
-import { infoField, onNode, waitFor, type NodeAddress } from './redis-node.js';
+import { infoField, onNode, type NodeAddress } from './redis-node.js';
+import { waitFor } from './timing.js';
 
 /** What a test Sentinel group is made of. */
 export interface RedisSentinelOptions {
@@ -85,31 +86,44 @@ class SentinelServer {
 export class RedisSentinelGroup {
   readonly name = 'mymaster';
 
-  private constructor(
-    /** The first primary, then the first replica; a failover swaps their roles. */
-    readonly servers: readonly RedisServer[],
-    private readonly sentinelServers: readonly SentinelServer[],
-  ) {}
+  /** The first primary, then the first replica; a failover swaps their roles. */
+  readonly servers: RedisServer[] = [];
+  private readonly sentinelServers: SentinelServer[] = [];
+  private inspectorValue: Redis | undefined;
 
-  static async start(options: RedisSentinelOptions = {}): Promise<RedisSentinelGroup> {
+  /** A group that `start()` brings up (see `useSentinelGroup`). */
+  constructor(private readonly options: RedisSentinelOptions = {}) {}
+
+  /** Starts a group; the caller destroys it. */
+  static start(options: RedisSentinelOptions = {}): Promise<RedisSentinelGroup> {
+    return new RedisSentinelGroup(options).start();
+  }
+
+  /** Starts the primary, the replica and the Sentinels, and waits until they agree. */
+  async start(): Promise<this> {
     assertRedisInstalled();
+    const options = this.options;
     const args = ['--repl-diskless-sync-delay', '0', ...(options.args ?? [])];
     const primary = await RedisServer.start({ args });
-    const servers: RedisServer[] = [primary];
-    const sentinelServers: SentinelServer[] = [];
+    this.servers.push(primary);
     try {
-      servers.push(await RedisServer.start({ args: [...args, '--replicaof', '127.0.0.1', String(primary.port)] }));
+      this.servers.push(await RedisServer.start({ args: [...args, '--replicaof', '127.0.0.1', String(primary.port)] }));
       for (let i = 0; i < (options.sentinels ?? 3); i++) {
-        sentinelServers.push(new SentinelServer(await freePort(), randomBytes(20).toString('hex')));
+        this.sentinelServers.push(new SentinelServer(await freePort(), randomBytes(20).toString('hex')));
       }
-      const group = new RedisSentinelGroup(servers, sentinelServers);
-      await Promise.all(sentinelServers.map((sentinel) => sentinel.launch(group.configFor(sentinel, options))));
-      await group.waitUntilHealthy();
-      return group;
+      await Promise.all(this.sentinelServers.map((sentinel) => sentinel.launch(this.configFor(sentinel, options))));
+      await this.waitUntilHealthy();
+      return this;
     } catch (error) {
-      await Promise.all([...servers, ...sentinelServers].map((s) => s.destroy()));
+      await this.destroy();
       throw error;
     }
+  }
+
+  /** A client of the test's own on the current primary, through the Sentinels: made on first use, closed by `destroy()`. */
+  get inspector(): Redis {
+    this.inspectorValue ??= this.client();
+    return this.inspectorValue;
   }
 
   private configFor(sentinel: SentinelServer, options: RedisSentinelOptions): string {
@@ -197,7 +211,7 @@ export class RedisSentinelGroup {
           );
           return links.filter(Boolean).length >= replicas;
         },
-        timeoutMs,
+        { timeoutMs },
       ),
     );
   }
@@ -221,7 +235,7 @@ export class RedisSentinelGroup {
           const role = await onNode(ports[0]!, async (c) => infoField(await c.info('replication'), 'role'));
           return role === 'master';
         },
-        timeoutMs,
+        { timeoutMs },
       ),
     );
     return this.primary();
@@ -275,8 +289,18 @@ export class RedisSentinelGroup {
     return client;
   }
 
-  /** Stops every process and removes their directories. */
+  /** Closes the inspector, stops every process and removes their directories. */
   async destroy(): Promise<void> {
+    this.inspectorValue?.disconnect();
+    this.inspectorValue = undefined;
     await Promise.all([...this.servers, ...this.sentinelServers].map((s) => s.destroy()));
   }
+}
+
+/** A `RedisSentinelGroup` for the calling describe block (or file): started before its tests, destroyed after them. */
+export function useSentinelGroup(options: RedisSentinelOptions = {}): RedisSentinelGroup {
+  const group = new RedisSentinelGroup(options);
+  beforeAll(() => group.start());
+  afterAll(() => group.destroy());
+  return group;
 }

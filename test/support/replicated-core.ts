@@ -1,11 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
-import { RedisSessionModule, type RedisConnection } from 'nest-redis-session';
+import type { RedisConnection } from 'nest-redis-session';
 import request from 'supertest';
 import { cookieFrom, setCookieFor, valueOf } from './cookies.js';
 import { FixtureController } from './fixture.controller.js';
 import { gate, GateController } from './gate.controller.js';
+import { startReplicatedApp } from './replicated-app.js';
 import { publicIdForTests } from './signer.js';
-import { ADAPTERS, createTestApp, TEST_SECRET } from './test-app.js';
+import { ADAPTERS } from './test-app.js';
 
 type Server = Parameters<typeof request>[0];
 
@@ -50,11 +51,9 @@ export function describeSessionCore(title: string, deployment: () => Deployment)
     let server: Server;
 
     beforeAll(async () => {
-      app = await createTestApp(adapter, {
-        imports: [RedisSessionModule.forRoot({ redis: deployment().connection(), secrets: [TEST_SECRET] })],
+      ({ app, server } = await startReplicatedApp(adapter, deployment().connection(), {
         controllers: [FixtureController, GateController],
-      });
-      server = app.getHttpServer() as Server;
+      }));
     });
 
     afterAll(async () => {

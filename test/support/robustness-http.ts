@@ -126,31 +126,6 @@ export class HttpClient {
   }
 }
 
-/** The `Set-Cookie` headers of a reply, as a list. */
-export function setCookiesOf(reply: Reply): string[] {
-  return reply.headers['set-cookie'] ?? [];
-}
-
-/** The `Set-Cookie` for `name`, if any. */
-export function setCookieOf(reply: Reply, name = 'sid'): string | undefined {
-  return setCookiesOf(reply).find((c) => c.startsWith(`${name}=`));
-}
-
-/** `name=value` of the session cookie a reply sets. Throws when it sets none. */
-export function sessionCookieOf(reply: Reply, name = 'sid'): string {
-  const header = setCookieOf(reply, name);
-  if (header === undefined || /;\s*Max-Age=0/i.test(header)) {
-    throw new Error(`reply ${reply.status} sets no ${name} cookie: ${reply.text.slice(0, 200)}`);
-  }
-  return header.split(';')[0]!;
-}
-
-/** Whether a reply clears the session cookie. */
-export function clearsCookie(reply: Reply, name = 'sid'): boolean {
-  const header = setCookieOf(reply, name);
-  return header !== undefined && /;\s*Max-Age=0/i.test(header);
-}
-
 /** The reply to a request written byte for byte to a socket. */
 export interface RawReply {
   readonly status: number;

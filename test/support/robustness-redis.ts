@@ -3,25 +3,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-
-/** Polls `check` until it holds; throws after `timeoutMs`. */
-export async function waitUntil(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not yet: the store may still be reconnecting.
-    }
-    await sleep(25);
-  }
-  throw new Error(`${what} not met within ${timeoutMs} ms`);
-}
 
 /**
  * Every line `MONITOR` reports, commands run inside Lua scripts included, as plain text: what an
@@ -90,6 +71,39 @@ export async function allKeys(inspector: Redis): Promise<string[]> {
     found.push(...keys);
   } while (cursor !== '0');
   return found;
+}
+
+/** Every member of every per-user index (`sess:u:*`), sorted: the sessions the indexes list. */
+export async function indexMembers(inspector: Redis): Promise<string[]> {
+  const members: string[] = [];
+  for (const index of await inspector.keys('sess:u:*')) members.push(...(await inspector.zrange(index, '0', '-1')));
+  return members.sort();
+}
+
+/** What a stored record's data fields take, as `maxSessionBytes` counts them (the library's `#` fields left out). */
+export async function storedDataBytes(inspector: Redis, key: string): Promise<number> {
+  const fields = await inspector.hgetall(key);
+  let bytes = 0;
+  for (const [name, value] of Object.entries(fields)) {
+    if (name.startsWith('#') && !name.startsWith('##')) continue;
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  }
+  return bytes;
+}
+
+/**
+ * Fills Redis up: `maxmemory` 1 byte under `noeviction`, so every write that needs memory is refused
+ * (OOM), and checks that one is. `unfill` lifts it.
+ */
+export async function fillUp(inspector: Redis): Promise<void> {
+  await inspector.config('SET', 'maxmemory-policy', 'noeviction');
+  await inspector.config('SET', 'maxmemory', '1');
+  await expect(inspector.set('probe', 'x')).rejects.toThrow(/OOM/);
+}
+
+/** Lifts the memory limit `fillUp` set. */
+export async function unfill(inspector: Redis): Promise<void> {
+  await inspector.config('SET', 'maxmemory', '0');
 }
 
 /** Files for a TLS Redis: a CA, and a server certificate it signed for 127.0.0.1 and localhost. */

@@ -14,6 +14,8 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { AuthGuard, Session } from 'nest-redis-session';
 import { inspect } from 'node:util';
+import { sessionView } from './fixture.controller.js';
+import type { HttpClient, Reply } from './robustness-http.js';
 
 interface Data {
   [key: string]: unknown;
@@ -71,6 +73,25 @@ export class Latches {
   static release(name: string): void {
     Latches.of(name).release();
   }
+}
+
+/**
+ * POSTs to a route that parks on a latch after loading its session (`path` names it `:latch`); resolves,
+ * once the request is parked, a function that lets it go on and resolves its reply.
+ */
+export async function parkedPost(
+  client: HttpClient,
+  latch: string,
+  path: string,
+  cookie: string,
+  json?: unknown,
+): Promise<() => Promise<Reply>> {
+  const reply = client.post(path.replace(':latch', latch), { cookie, json });
+  await Latches.arrived(latch);
+  return () => {
+    Latches.release(latch);
+    return reply;
+  };
 }
 
 /** What string conversion makes of a value, as a careless `${value}` in a log line would. */
@@ -144,13 +165,7 @@ export class RobustnessController {
 
   @Get('session')
   read(@Session() session: Session<Data>): object {
-    return {
-      publicId: session.publicId,
-      isNew: session.isNew,
-      isAuthenticated: session.isAuthenticated,
-      userId: session.userId ?? null,
-      data: session.data,
-    };
+    return { ...sessionView(session), userId: session.userId ?? null };
   }
 
   /** Loads the session, parks on a latch, then changes one key (S23 races). */

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, UseGuards } from '@nestjs/common';
 import { AuthGuard, Session, SessionRepository } from 'nest-redis-session';
 import { Latches } from './robustness.controller.js';
+import { sessionView } from './fixture.controller.js';
 
 interface Data {
   [key: string]: unknown;
@@ -8,7 +9,8 @@ interface Data {
 
 /**
  * Routes for the rotation and concurrency suite: each `slow/:latch/...` route loads the session, parks on
- * a latch the test controls, then rotates, ends or writes it, so another request can run in between.
+ * a latch the test controls, then rotates or ends it, so another request can run in between (the write
+ * is `RobustnessController`'s `/r/slow/:latch/set/:key`, mounted beside these).
  */
 @Controller('rot')
 export class RotationController {
@@ -17,14 +19,7 @@ export class RotationController {
   /** What the session looks like to this request. */
   @Get('view')
   view(@Session() session: Session<Data>): object {
-    return {
-      publicId: session.publicId,
-      isNew: session.isNew,
-      isAuthenticated: session.isAuthenticated,
-      userId: session.userId ?? null,
-      data: session.data,
-      rejection: session.rejection ?? null,
-    };
+    return { ...sessionView(session), userId: session.userId ?? null, rejection: session.rejection ?? null };
   }
 
   @Post('slow/:latch/regenerate')
@@ -43,18 +38,6 @@ export class RotationController {
     await Latches.pass(latch);
     await session.login(body.userId);
     return { userId: session.userId ?? null, data: session.data };
-  }
-
-  @Post('slow/:latch/set/:key')
-  async slowSet(
-    @Session() session: Session<Data>,
-    @Param('latch') latch: string,
-    @Param('key') key: string,
-    @Body() body: { value: unknown },
-  ): Promise<object> {
-    await Latches.pass(latch);
-    session.data[key] = body.value;
-    return { ok: true };
   }
 
   /** The same behind `AuthGuard`. */

@@ -7,12 +7,35 @@ export async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: 
   return { result, ms: performance.now() - start };
 }
 
-/** Polls `check` every 50 ms until it holds; fails after `timeoutMs`. */
-export async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+/** How long `waitFor` polls, and how often. */
+export interface WaitOptions {
+  /** Give up after this long (default 15 s: a failover or a reconnect on a busy 2-core machine). */
+  timeoutMs?: number;
+  /** Pause between two checks (default 50 ms). */
+  intervalMs?: number;
+}
+
+/**
+ * Polls `check` until it holds; fails after `timeoutMs` with `what` and the last error the check threw.
+ * A check that throws counts as "not yet": the store may still be reconnecting, a node still starting.
+ * The only wait of the test suites: use it instead of a loop of your own.
+ */
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  { timeoutMs = 15_000, intervalMs = 50 }: WaitOptions = {},
+): Promise<void> {
   const end = Date.now() + timeoutMs;
+  let last: unknown;
   while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(50);
+    try {
+      if (await check()) return;
+      last = undefined;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(intervalMs);
   }
-  throw new Error('condition not met in time');
+  const why = last instanceof Error ? ` (last error: ${last.message})` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
 }

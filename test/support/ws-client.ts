@@ -1,5 +1,6 @@
 import { io, type Socket as IoSocket } from 'socket.io-client';
 import { WebSocket } from 'ws';
+import { SESSION_ENDED_CLOSE_CODE } from 'nest-redis-session/websockets';
 
 /** The two WebSocket platforms Nest ships, for `describe.each`. */
 export type SocketPlatform = 'ws' | 'socket.io';
@@ -28,7 +29,7 @@ export class TestSocket {
   private markClosed!: (closed: SocketClosed) => void;
 
   private constructor(
-    private readonly platform: SocketPlatform,
+    readonly platform: SocketPlatform,
     private readonly native: WebSocket | undefined,
     private readonly socketIo: IoSocket | undefined,
   ) {
@@ -112,4 +113,18 @@ export async function closedWithin(socket: TestSocket, ms: number): Promise<'clo
   const result = await Promise.race([socket.closed.then(() => 'closed' as const), open]);
   clearTimeout(timer);
   return result;
+}
+
+/**
+ * The socket was closed because its session ended: code 4401 on `ws`, a server disconnect on socket.io,
+ * after an `exception` event saying why.
+ */
+export async function expectEndedBySession(socket: TestSocket): Promise<void> {
+  const closed = await socket.closed;
+  if (socket.platform === 'ws') expect(closed.code).toBe(SESSION_ENDED_CLOSE_CODE);
+  else expect(closed.reason).toBe('io server disconnect');
+  expect(socket.received).toContainEqual({
+    event: 'exception',
+    data: { status: 'error', statusCode: 401, message: 'Session ended' },
+  });
 }
