@@ -39,6 +39,15 @@ describe.each(ADAPTERS)('session core on %s', (adapter) => {
     expect(commands.map((c) => c.name)).toEqual(['hgetall']);
   });
 
+  it('signs in with one Redis command: the record and its index entry in one script (one server)', async () => {
+    await request(server()).post('/login').send({ userId: 'one-trip' }).expect(201);
+    const commands = await redis.recorder.take();
+    expect(commands.map((c) => c.name)).toEqual(['evalsha']);
+    // sha, numkeys 3: the record, the user's index, its revocation mark
+    expect(commands[0]!.args[1]).toBe('3');
+    expect(await redis.inspector.keys('sess:u:*')).toHaveLength(1);
+  });
+
   it('writes only the changed key when saving', async () => {
     const cookie = cookieFrom(await request(server()).post('/set/a').send({ value: 1 }).expect(201));
     await request(server())

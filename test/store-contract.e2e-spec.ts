@@ -172,6 +172,83 @@ describe.each(STORES)('store contract: %s', (kind) => {
     });
   });
 
+  // The Redis store takes both steps in one script on a single server; SessionStore's own createSignedIn
+  // takes them one after the other (as the Redis store does on a cluster). Both must answer alike.
+  describe.each([
+    ['in one step', (): SessionStore['createSignedIn'] => store.createSignedIn.bind(store)],
+    ['in two steps', (): SessionStore['createSignedIn'] => SessionStore.prototype.createSignedIn.bind(store)],
+  ] as const)('createSignedIn, a login’s record and index entry, %s', (steps, createSignedIn) => {
+    /** A user of this block's own: the two blocks share the store. */
+    const user = (name: string): string => `${name}-${steps}`;
+    const NO_LIMIT = { limit: 0, policy: 'evict-oldest' } as const;
+
+    it('writes the record and indexes it under its deadline', async () => {
+      const session = id();
+      const result = await createSignedIn()(
+        session,
+        { fields: fields({ cart: '[1]' }), userId: user('nia') },
+        NO_LIMIT,
+      );
+      expect(result).toMatchObject({ created: true, indexed: { added: true, evicted: [] } });
+      const loaded = await store.load(session);
+      expect(loaded.record).toMatchObject({ userId: user('nia'), fields: fields({ cart: '[1]' }) });
+      expect(await store.indexHas(user('nia'), session)).toBe(true);
+    });
+
+    it('writes nothing where a record exists, and indexes nothing', async () => {
+      const session = id();
+      await store.create(session, { fields: fields({ mine: '1' }) });
+      expect(await createSignedIn()(session, { fields: fields({}), userId: user('omar') }, NO_LIMIT)).toEqual({
+        created: false,
+      });
+      expect((await store.load(session)).record).toMatchObject({ userId: undefined, fields: fields({ mine: '1' }) });
+      expect(await store.indexMembers(user('omar'))).toEqual([]);
+    });
+
+    it('leaves no record when "sign out everywhere" ran after the login it carries', async () => {
+      const session = id();
+      await store.indexTake(user('pia'));
+      const record = { fields: fields({}), userId: user('pia'), authenticatedAt: Date.now() - 5_000 };
+      expect(await createSignedIn()(session, record, NO_LIMIT)).toMatchObject({
+        created: true,
+        indexed: { added: false, refused: 'revoked' },
+      });
+      expect(await store.load(session)).toEqual({ missing: 'unknown' });
+      expect(await store.indexMembers(user('pia'))).toEqual([]);
+    });
+
+    it('leaves no record when the member it replaces is gone', async () => {
+      const session = id();
+      const result = await createSignedIn()(
+        session,
+        { fields: fields({}), userId: user('quin') },
+        {
+          ...NO_LIMIT,
+          replaces: id(),
+        },
+      );
+      expect(result).toMatchObject({ created: true, indexed: { added: false, refused: 'replaced-gone' } });
+      expect(await store.load(session)).toEqual({ missing: 'unknown' });
+    });
+
+    it('at the limit: under reject leaves no record; under evict-oldest names the evicted', async () => {
+      const [first, second, third] = [id(), id(), id()];
+      const login = (session: string, policy: 'reject' | 'evict-oldest') =>
+        createSignedIn()(session, { fields: fields({}), userId: user('ray') }, { limit: 1, policy });
+      expect(await login(first, 'reject')).toMatchObject({ created: true, indexed: { added: true } });
+      expect(await login(second, 'reject')).toMatchObject({
+        created: true,
+        indexed: { added: false, members: [first] },
+      });
+      expect(await store.load(second)).toEqual({ missing: 'unknown' });
+      expect(await login(third, 'evict-oldest')).toMatchObject({
+        created: true,
+        indexed: { added: true, evicted: [first] },
+      });
+      expect(await store.indexMembers(user('ray'))).toEqual([third]);
+    });
+  });
+
   describe('the per-user index', () => {
     it('after "sign out everywhere", refuses to index a login from before it, unless it replaces the spared one', async () => {
       const [before, kept, replacing, later] = [id(), id(), id(), id()];

@@ -29,9 +29,11 @@ export class MemoryUserIndexes {
   private readonly revocations = new ExpiringMap<RevocationMark>();
 
   add(userId: string, publicId: string, deadline: number, options: IndexAddOptions, now: number): IndexAddResult {
-    // As index-add.lua: no login from before the last "sign out everywhere" (but for the session it spared).
+    // As index-add.lua: no login from before the last "sign out everywhere", but a rotation of the session
+    // it spared (a login that replaces nothing is never that one, even when it spared none).
     const revoked = this.revocations.get(userIndexIdOf(userId), now);
-    if (revoked !== undefined && options.authenticatedAt <= revoked.at && options.replaces !== revoked.kept) {
+    const sparedRotation = options.replaces !== undefined && options.replaces === revoked?.kept;
+    if (revoked !== undefined && options.authenticatedAt <= revoked.at && !sparedRotation) {
       return { added: false, refused: 'revoked' };
     }
     const index = this.live(userId, now) ?? { members: new Map<string, number>(), expiresAt: 0 };
