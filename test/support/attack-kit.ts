@@ -152,7 +152,8 @@ export class StepHooks {
       // On one Redis server a login writes its record and index entry in one script: nothing runs between
       // them. These probes need the two steps a cluster runs (SessionStore's own createSignedIn), to pause
       // between them; the one-step path has no such moment to attack.
-      repo.createSignedIn = SessionStore.prototype.createSignedIn as (...args: unknown[]) => Promise<unknown>;
+      const twoSteps = SessionStore.prototype.createSignedIn as (...args: unknown[]) => Promise<unknown>;
+      repo.createSignedIn = (...args: unknown[]) => twoSteps.apply(this.repo, args);
     }
     // The class's own method (the module may hand out a Proxy whose wrapper looks the method up per call).
     const original = (Object.getPrototypeOf(this.repo) as Record<string, (...args: unknown[]) => Promise<unknown>>)[
