@@ -152,8 +152,9 @@ export class StepHooks {
       // On one Redis server a login writes its record and index entry in one script: nothing runs between
       // them. These probes need the two steps a cluster runs (SessionStore's own createSignedIn), to pause
       // between them; the one-step path has no such moment to attack.
-      const twoSteps = SessionStore.prototype.createSignedIn as (...args: unknown[]) => Promise<unknown>;
-      repo.createSignedIn = (...args: unknown[]) => twoSteps.apply(this.repo, args);
+      const store = this.repo;
+      repo.createSignedIn = (...args: unknown[]) =>
+        SessionStore.prototype.createSignedIn.apply(store, args as Parameters<SessionStore['createSignedIn']>);
     }
     // The class's own method (the module may hand out a Proxy whose wrapper looks the method up per call).
     const original = (Object.getPrototypeOf(this.repo) as Record<string, (...args: unknown[]) => Promise<unknown>>)[
