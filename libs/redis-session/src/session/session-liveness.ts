@@ -18,8 +18,9 @@ export function expiresAtOf(times: SessionTimes, options: ResolvedSessionOptions
 }
 
 /**
- * Whether a session is live at `now`: before its idle and its absolute deadline. The one place this is
- * judged in the process; the Lua scripts judge the same on Redis' clock.
+ * Whether a session is live at `now`: before its idle and its absolute deadline. Used where the process
+ * judges a session it read (device lists, counts, socket checks, the in-memory store); the Redis store's
+ * reads judge the same formula by the server's clock (`RedisSessionStore.load`), and the scripts by `TIME`.
  */
 export function isLiveAt(times: SessionTimes, now: number, options: ResolvedSessionOptions): boolean {
   return now < expiresAtOf(times, options);

@@ -57,7 +57,8 @@ export interface SessionApi<T extends object = SessionData> {
   readonly rejection: SessionRejection | undefined;
   /**
    * Signs a user in: issues a new session ID (against fixation, S17), keeps the data and merges `data`
-   * into it, deletes the old record, and marks the session authenticated. Written at once. Records the
+   * into it, retires the old record (a short-lived tombstone that holds no data and no login), and marks the
+   * session authenticated. Written at once. Records the
    * device (user agent, IP, `options.metadata`) for `SessionRepository.listForUser()`, and enforces
    * `maxSessionsPerUser` (throws `TooManySessionsException` under `onSessionLimit: 'reject'`).
    */

@@ -72,8 +72,9 @@ function createRedis(redis: string | RedisOptions, options: ResolvedSessionOptio
 /**
  * A Redis Cluster. ioredis follows `MOVED` and `ASK` itself, and retries `CLUSTERDOWN`, `TRYAGAIN` and
  * commands to a lost primary every 100 ms while it refreshes the slot map; the store's `commandTimeout`
- * bounds all of it, so a request during a failover gets a 503, never a hang. Reads go to primaries: the
- * load script may write (the idle timer), and a replica may lag.
+ * bounds all of it, so a request during a failover gets a 503, never a hang. Reads go to primaries: a
+ * replica may lag, and a read that is followed by its idle-timer refresh (touch-session.lua) must see what
+ * the refresh will see.
  */
 function createCluster({ cluster }: RedisClusterConnection, options: ResolvedSessionOptions): Cluster {
   if (typeof cluster !== 'object' || cluster === null || !Array.isArray(cluster.nodes) || cluster.nodes.length === 0) {

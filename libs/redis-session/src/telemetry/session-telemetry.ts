@@ -27,8 +27,9 @@ function isNotInstalled(error: unknown): boolean {
  * installed (an optional peer dependency), and nothing at all otherwise. Without an SDK the API itself is
  * a no-op, so an app that installs neither pays next to nothing.
  *
- * Spans: one per store operation (`session.load`, `session.create`, `session.update`, `session.delete`,
- * `session.end`, `session.retire`, `session.delete_owned`, `session.read_metadata`, `session.index_*`), never with a
+ * Spans: one per store operation (`session.load`, `session.touch`, `session.create`,
+ * `session.create_signed_in`, `session.update`, `session.delete`, `session.end`, `session.retire`,
+ * `session.restore`, `session.delete_owned`, `session.read_metadata`, `session.index_*`), never with a
  * session ID or public ID. Metrics: `session.loads`, `session.saves`, `session.touches`,
  * `session.bytes_written`, `session.store_unavailable` and `session.rejected`. Tracer and meter are both
  * named `nest-redis-session`.

@@ -17,7 +17,7 @@
 -- Invariants: never recreates a record: a save from a request that loaded the session before a logout,
 -- revoke or rotation writes nothing here (no resurrection, S23). Other fields are untouched, so
 -- concurrent requests that change different keys both keep their change. The size limit holds for the
--- stored record whatever other requests wrote meanwhile (S33): a write that makes the data larger is
+-- stored record whatever other requests wrote meanwhile (S44): a write that makes the data larger is
 -- refused when the result would pass the limit; a write that does not grow it always goes through, so a
 -- session over the limit (the limit was lowered) can always be brought back under it.
 -- unpack() is limited to a few thousand values: write in slices.
