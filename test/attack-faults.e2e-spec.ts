@@ -111,6 +111,26 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
       await app.inspector.flushall();
     });
 
+    it('a write whose read was refreshed only after a regenerate retired it follows the session, and sets no cookie over the browser’s', async () => {
+      const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u6' } }));
+      // The write has read the record; its idle-timer refresh waits while the same browser regenerates.
+      const paused = hooks.pause('touch', 'before');
+      const writing = app.http.post('/set/late', { cookie, json: { value: 1 } });
+      await paused.arrived;
+      const regenerated = await app.http.post('/regenerate', { cookie });
+      expect(regenerated.status).toBe(201);
+      const fresh = sessionCookieOf(regenerated);
+      paused.release();
+      const write = await writing;
+      expect(write.status).toBe(201);
+      expect(setCookieFor(write)).toBeUndefined();
+      // Read again, the write met the tombstone and followed it (same user, within the grace period).
+      const mine = await app.http.get('/private', { cookie: fresh });
+      expect(mine.status).toBe(200);
+      expect(mine.body.data).toMatchObject({ late: 1 });
+      expect(await liveRecords(app.inspector)).toHaveLength(1);
+    });
+
     it('a parallel read with the old cookie neither is refused nor deletes the new session', async () => {
       const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u4' } }));
       await new Promise((resolve) => setTimeout(resolve, 5));

@@ -34,7 +34,13 @@ export function rejected(
  * evicted, or a crash came between two steps) is refused and deleted: "sign out everywhere" can only miss
  * what the index misses, so a failing index must fail closed.
  */
-export async function loadSession(runtime: SessionRuntime, { id, publicId }: VerifiedCookie): Promise<LoadedSession> {
+export async function loadSession(
+  runtime: SessionRuntime,
+  cookie: VerifiedCookie,
+  /** Whether this is the second read, after a rotation retired the record between a read and its refresh. */
+  reread = false,
+): Promise<LoadedSession> {
+  const { id, publicId } = cookie;
   const { store, options, clock } = runtime;
   const empty = (mode: 'new' | 'moved', rejection?: SessionRejection): LoadedSession => ({
     state: freshState(clock(), options.absoluteTimeout, mode),
@@ -68,6 +74,13 @@ export async function loadSession(runtime: SessionRuntime, { id, publicId }: Ver
     if (record.now - record.lastSeenAt >= touchAfter) {
       // Refreshed only once the record proved to be a session: one the library cannot read is never written.
       const touch = await storeCall(store.touch(loadedId, record.userId));
+      if (!touch.touched && touch.moved) {
+        // A login or regenerate retired the record since it was read: read again, so this request meets
+        // the tombstone as any later one does (followed or not); never a fresh session, whose cookie would
+        // overwrite the one the rotation just issued.
+        if (!reread) return loadSession(runtime, cookie, true);
+        return empty('moved', rejected(runtime, 'rotated', loadedId));
+      }
       if (!touch.touched && touch.gone) return empty(mode, rejected(runtime, 'unknown', loadedId));
       // A forwarded request is not refused: it may be looking at a rotation's new session before the
       // rotation has indexed it, and the holder of the new cookie gets the check at its own next refresh.

@@ -85,7 +85,10 @@ export class MemorySessionStore extends SessionStore {
     // As RedisSessionStore: a refresh of a signed-in session also asks its index.
     const indexed = userId === undefined ? undefined : this.indexes.has(userId, publicId, now);
     const entry = this.entries.get(publicId, now);
-    if (!entry || !isLiveAt(entry, now, this.options)) return Promise.resolve({ touched: false, gone: true, indexed });
+    if (!entry || !isLiveAt(entry, now, this.options)) {
+      const moved = !entry && this.tombstones.movedTo(publicId, now) !== undefined;
+      return Promise.resolve({ touched: false, gone: true, moved, indexed });
+    }
     this.refresh(entry, now);
     return Promise.resolve({ touched: true, lastSeenAt: now, indexed });
   }

@@ -9,7 +9,7 @@ interface RevocationMark {
   readonly expiresAt: number;
 }
 
-/** As index-take.lua's REVOCATION_MARK_MS: longer than any login takes from its record to its index entry. */
+/** As index-take.lua's mark (`revocationMarkMs`): here a login's record and index entry are written at once. */
 const REVOCATION_MARK_MS = 60_000;
 
 interface MemoryIndex {

@@ -53,10 +53,14 @@ export const INDEX_REFUSED = { replacedGone: 2, revoked: 3 } as const;
 
 /**
  * How long index-take.lua's revocation mark stands: longer than any login takes between writing its
- * record and indexing it (two bounded commands), so none that started before a "sign out everywhere"
- * survives it.
+ * record and indexing it, so none that started before a "sign out everywhere" survives it. On one server
+ * the two are one script; on a cluster they are two commands, each bounded by `commandTimeout`, with the
+ * replicas' acknowledgement (`waitForReplicas`, half of it) between: a minute, or three command timeouts
+ * when those are longer.
  */
-export const REVOCATION_MARK_MS = 60_000;
+export function revocationMarkMs(commandTimeout: number): number {
+  return Math.max(60_000, 3 * commandTimeout);
+}
 
 /** Device metadata is small by design: a few labels, not a second session. */
 const MAX_METADATA_BYTES = 1_024;

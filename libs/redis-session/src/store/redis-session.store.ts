@@ -10,6 +10,7 @@ import {
   notAHash,
   REPLY,
   retiredOf,
+  revocationMarkMs,
   SCRIPTS,
   updateArgs,
   signedInCreationOf,
@@ -75,7 +76,7 @@ export class RedisSessionStore extends SessionStore {
       : (pending) => withTimeout(pending, options.commandTimeout);
     this.replicated = new ReplicatedWrites(client, options.waitForReplicas, options.commandTimeout, this.call);
     this.clock = new ServerClock(client);
-    this.indexes = new RedisUserIndexes(client, options.keyPrefix, this.call);
+    this.indexes = new RedisUserIndexes(client, options.keyPrefix, this.call, revocationMarkMs(options.commandTimeout));
   }
 
   /** The Redis key of a session: the prefix and the public ID as a hash tag. */
@@ -126,7 +127,7 @@ export class RedisSessionStore extends SessionStore {
     );
     const indexed = userId === undefined ? undefined : score !== null;
     if (Array.isArray(reply)) return { touched: true, lastSeenAt: reply[0] as number, indexed };
-    return { touched: false, gone: reply === 0, indexed };
+    return { touched: false, gone: reply === 0 || reply === 2, moved: reply === 2, indexed };
   }
 
   /** Runs create-session.lua: writes the record only where no key exists. */

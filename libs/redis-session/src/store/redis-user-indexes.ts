@@ -1,5 +1,5 @@
 import type { RedisClient } from './lua-script.js';
-import { indexAddResultOf, REVOCATION_MARK_MS, SCRIPTS } from './redis-scripts.js';
+import { indexAddResultOf, revocationMarkMs, SCRIPTS } from './redis-scripts.js';
 import type { IndexAddResult } from './session-record.js';
 import { userIndexIdOf, type IndexAddOptions } from './session-store.js';
 
@@ -14,6 +14,8 @@ export class RedisUserIndexes {
     private readonly keyPrefix: string,
     /** How the store bounds a command and reports its failure (see `RedisSessionStore`). */
     private readonly call: <T>(pending: Promise<T>) => Promise<T>,
+    /** How long a "sign out everywhere" keeps refusing logins from before it (see `revocationMarkMs`). */
+    private readonly revocationMarkMs: number,
   ) {}
 
   /** The Redis key of a user's index. */
@@ -53,7 +55,7 @@ export class RedisUserIndexes {
   /** Runs index-take.lua: removes and returns every member but `keep`, in one step, leaving the mark. */
   async take(userId: string, keep?: string): Promise<string[]> {
     const keys = this.keysOf(userId);
-    return (await this.call(SCRIPTS.indexTake.run(this.client, keys, [keep ?? '', REVOCATION_MARK_MS]))) as string[];
+    return (await this.call(SCRIPTS.indexTake.run(this.client, keys, [keep ?? '', this.revocationMarkMs]))) as string[];
   }
 
   async members(userId: string): Promise<string[]> {

@@ -39,7 +39,13 @@ export interface SessionRecord {
  */
 export type TouchResult =
   | { readonly touched: true; readonly lastSeenAt: number; readonly indexed: boolean | undefined }
-  | { readonly touched: false; readonly gone: boolean; readonly indexed: boolean | undefined };
+  | {
+      readonly touched: false;
+      readonly gone: boolean;
+      /** Gone because a rotation retired it since it was read: the key is a tombstone now. */
+      readonly moved?: boolean;
+      readonly indexed: boolean | undefined;
+    };
 
 /** Why a load found no usable session. */
 export type MissingReason = 'unknown' | 'expired' | 'malformed';

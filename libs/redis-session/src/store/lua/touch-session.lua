@@ -7,14 +7,16 @@
 -- ARGV[2]  idle timeout of an anonymous session, ms
 -- ARGV[3]  grace, ms: the key outlives its idle deadline by this much (never its absolute deadline), so
 --          a session presented just after it went idle is reported as expired rather than unknown
--- Returns  { now } refreshed | 0 gone (absent, a rotation tombstone, not a session, or past a deadline:
---          nothing written) | 1 refused by Redis (out of memory): the session is served unchanged and the
---          next read tries again
+-- Returns  { now } refreshed | 0 gone (absent, not a session, or past a deadline: nothing written)
+--          | 2 a rotation tombstone: a login or regenerate retired the record since it was read (nothing
+--          written) | 1 refused by Redis (out of memory): the session is served unchanged and the next
+--          read tries again
 -- Invariants: deadlines are judged by the server clock; the TTL is never pushed past the absolute
 -- deadline (#d) (S19, S20), and is put back if someone removed it (S21); never recreates a record.
 local key = KEYS[1]
 local meta = readRecord('HMGET', key, '#s', '#d', '#u', '#f')
-if not meta or meta[4] then return 0 end
+if not meta then return 0 end
+if meta[4] then return 2 end
 local seen, deadline = tonumber(meta[1]), tonumber(meta[2])
 if not seen or not deadline or seen ~= seen or deadline ~= deadline then return 0 end
 
