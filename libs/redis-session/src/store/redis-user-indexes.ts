@@ -1,5 +1,5 @@
 import type { RedisClient } from './lua-script.js';
-import { indexAddResultOf, revocationMarkMs, SCRIPTS } from './redis-scripts.js';
+import { indexAddResultOf, SCRIPTS } from './redis-scripts.js';
 import type { IndexAddResult } from './session-record.js';
 import { userIndexIdOf, type IndexAddOptions } from './session-store.js';
 
