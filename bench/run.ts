@@ -81,11 +81,19 @@ async function census(
   return { origins, requests: CENSUS_REQUESTS };
 }
 
-/** Share of a command's calls that clients sent (the rest ran inside scripts), from the census. */
-function sentShare(origins: CommandOrigins | undefined, command: string): number {
+/**
+ * Calls of a command that clients sent, per request, out of `calls` per request in a timed run. A command
+ * the census saw only from clients counts whole, one seen only inside scripts not at all; one seen both
+ * ways (an update script that reads the whole record only when the data grows, beside the request's own
+ * read) counts at the rate the census saw clients send it, because how often the script runs it depends on
+ * the data, not on the command.
+ */
+function sentPerRequestOf(origins: CommandOrigins | undefined, command: string, calls: number): number {
   const sent = origins?.sent.get(command) ?? 0;
   const nested = origins?.inScripts.get(command) ?? 0;
-  return sent + nested === 0 ? 1 : sent / (sent + nested);
+  if (nested === 0) return calls;
+  if (sent === 0) return 0;
+  return Math.min(calls, sent / CENSUS_REQUESTS);
 }
 
 async function measure(
@@ -113,7 +121,7 @@ async function measure(
   let sent = 0;
   for (const [command, calls] of delta.calls) {
     callsPerRequest[command] = calls / n;
-    sent += (calls * sentShare(origins, command)) / n;
+    sent += sentPerRequestOf(origins, command, calls / n);
   }
   return {
     round,

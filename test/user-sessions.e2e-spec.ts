@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import {
@@ -292,6 +293,42 @@ describe.each(ADAPTERS)('users and devices on %s', (adapter: AdapterName) => {
     await redis.inspector.del(indexKeyOf('ivan'));
     await request(server).get('/private').set('Cookie', cookie).expect(401);
     expect(await redis.inspector.keys('sess:{*')).toEqual([]);
+  });
+
+  it("judges liveness by the Redis server's clock: an app server whose clock runs two hours ahead lists, counts and keeps its users' sessions", async () => {
+    // The app's clock is off, Redis's is right. Reads already judge deadlines by the server's clock; a
+    // device list judged by the app's would see every session past its idle and absolute deadlines, list
+    // none of them and prune them from the index, which then signs them out (the index check fails closed).
+    const realNow = Date.now.bind(Date);
+    const ahead = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 2 * 3_600_000);
+    try {
+      const { server } = await start({
+        idleTimeout: 30 * 60_000,
+        absoluteTimeout: 60 * 60_000,
+        cookie: { maxAge: 24 * 3_600_000 },
+      });
+      const first = await request(server)
+        .post('/device-login')
+        .set('User-Agent', 'Firefox on laptop')
+        .send({ userId: 'ada' });
+      expect(first.status).toBe(201);
+      // The persistent cookie lasts until the absolute deadline, counted on Redis's clock: about an hour.
+      const maxAge = Number(/Max-Age=(-?\d+)/.exec(String(first.headers['set-cookie']))?.[1]);
+      expect(maxAge).toBeGreaterThan(3_500);
+      expect(maxAge).toBeLessThanOrEqual(3_600);
+      const laptop = cookieFrom(first);
+      const phone = await login(server, 'ada', 'Safari on phone');
+      const list = await request(server).get('/devices').set('Cookie', phone).expect(200);
+      expect((list.body as Array<{ userAgent: string }>).map((s) => s.userAgent).sort()).toEqual([
+        'Firefox on laptop',
+        'Safari on phone',
+      ]);
+      await request(server).get('/devices/count').set('Cookie', laptop).expect(200, { count: 2 });
+      expect(await redis.inspector.zcard(indexKeyOf('ada'))).toBe(2);
+      await request(server).get('/devices/count').set('Cookie', laptop).expect(200, { count: 2 });
+    } finally {
+      ahead.mockRestore();
+    }
   });
 
   describe('events', () => {

@@ -2,9 +2,10 @@
 export const REDIS_SESSION_OPTIONS = Symbol('REDIS_SESSION_OPTIONS');
 
 /**
- * DI token of the clock (`() => number`, ms since the epoch) the module judges time by in the process:
- * the in-memory store's deadlines, new sessions' times, `@RecentLogin()`. `Date.now` unless a test module
- * replaces it (see `nest-redis-session/testing`). The Redis store judges deadlines by the Redis server's clock.
+ * DI token of the in-memory store's clock (`() => number`, ms since the epoch): its deadlines, and with it
+ * everything the module compares with stored times (new sessions' times, `@RecentLogin()`, device lists).
+ * `Date.now` unless a test module replaces it (see `nest-redis-session/testing`). With Redis, all of that
+ * is judged by the Redis server's clock instead (see `SessionStore.now`), never by this one.
  */
 export const REDIS_SESSION_CLOCK = Symbol('REDIS_SESSION_CLOCK');
 

@@ -58,9 +58,9 @@ export const sessionProviders: Provider[] = [
   },
   {
     provide: SessionRepository,
-    useFactory: (store: SessionStore, options: ResolvedSessionOptions, events: SessionEvents, clock: () => number) =>
-      new SessionRepository(store, options, events, clock),
-    inject: [SessionStore, REDIS_SESSION_OPTIONS, SessionEvents, REDIS_SESSION_CLOCK],
+    useFactory: (store: SessionStore, options: ResolvedSessionOptions, events: SessionEvents) =>
+      new SessionRepository(store, options, events),
+    inject: [SessionStore, REDIS_SESSION_OPTIONS, SessionEvents],
   },
   SessionManager,
   KeyspaceExpiryListener,

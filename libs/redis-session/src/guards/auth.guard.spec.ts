@@ -36,8 +36,8 @@ describe('AuthGuard', () => {
 
   beforeEach(() => {
     env = memoryRuntime();
-    const { options, store, events, clock } = env.runtime;
-    manager = new SessionManager(options, store, events, clock);
+    const { options, store, events } = env.runtime;
+    manager = new SessionManager(options, store, events);
     guard = new AuthGuard(new Reflector(), manager);
   });
 

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { RedisSessionError } from '../errors/redis-session.error.js';
 import { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
-import { REDIS_SESSION_CLOCK, REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
+import { REDIS_SESSION_OPTIONS } from '../redis-session.constants.js';
 import { SessionStore } from '../store/session-store.js';
 import type { ExecutionTarget } from '../transport/execution-target.js';
 import { executionSessions } from './execution-sessions.js';
@@ -27,13 +27,17 @@ export class SessionManager {
     @Inject(REDIS_SESSION_OPTIONS) options: ResolvedSessionOptions,
     store: SessionStore,
     events: SessionEvents,
-    @Inject(REDIS_SESSION_CLOCK) clock: () => number,
   ) {
     const signer = new CookieSigner(options.secrets);
+    const clock = (): number => store.now();
     this.runtime = { options, store, signer, cookies: new VerifiedCookies(signer), events, clock };
   }
 
-  /** The module's clock (ms since the epoch): the guard judges `@RecentLogin()` by it. */
+  /**
+   * The store's time (ms since the epoch), by which it judges deadlines: the Redis server's clock, or the
+   * memory store's (a test's clock with `nest-redis-session/testing`). The guard judges `@RecentLogin()`
+   * by it, because the login time it compares with was written by the same clock.
+   */
   now(): number {
     return this.runtime.clock();
   }

@@ -172,9 +172,9 @@ export async function enforceLimitBeforeLogin(
   state: SessionState,
   userId: string,
 ): Promise<void> {
-  const { options, store, events, clock } = runtime;
+  const { options, store, events } = runtime;
   if (options.maxSessionsPerUser === 0) return;
-  const live = await storeCall(liveSessionsOf(userId, store, options, clock(), events));
+  const live = await storeCall(liveSessionsOf(userId, store, options, events));
   const replacesOwn = state.mode === 'own' && state.userId === userId;
   if (options.onSessionLimit === 'reject' && !replacesOwn && live.length >= options.maxSessionsPerUser) {
     throw new TooManySessionsException(options.maxSessionsPerUser);

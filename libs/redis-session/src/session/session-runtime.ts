@@ -12,6 +12,10 @@ export interface SessionRuntime {
   /** Cookie values that verified, remembered (see `VerifiedCookies`). */
   readonly cookies: VerifiedCookies;
   readonly events: SessionEvents;
-  /** See `REDIS_SESSION_CLOCK`. */
+  /**
+   * The store's clock (`SessionStore.now`): the times a request compares with stored ones (a new
+   * session's creation, a cookie's `Max-Age` against the deadline, `@RecentLogin()`) come from the same
+   * clock as the stored times.
+   */
   readonly clock: () => number;
 }

@@ -13,19 +13,20 @@ export interface LiveSession {
 /**
  * The user's index members with a live record of that user; the others are removed from the index and
  * reported as `expired` (reason `'pruned'`). A member in the middle of a rotation (its record is a
- * tombstone) is neither listed nor removed: the rotation swaps it for its successor itself. Two round
- * trips, whatever the number of sessions in the store.
+ * tombstone) is neither listed nor removed: the rotation swaps it for its successor itself. Liveness is
+ * judged by the store's clock, as reads judge it. Two round trips, whatever the number of sessions in the
+ * store.
  */
 export async function liveSessionsOf(
   userId: string,
   store: SessionStore,
   options: ResolvedSessionOptions,
-  now: number,
   events?: SessionEvents,
 ): Promise<LiveSession[]> {
   const members = await store.indexMembers(userId);
   if (members.length === 0) return [];
   const metadata = await store.readMetadata(members);
+  const now = store.now();
   const live: LiveSession[] = [];
   const dead: string[] = [];
   members.forEach((publicId, i) => {

@@ -89,7 +89,7 @@ export class MemorySessionStore extends SessionStore {
       const moved = !entry && this.tombstones.movedTo(publicId, now) !== undefined;
       return Promise.resolve({ touched: false, gone: true, moved, indexed });
     }
-    this.refresh(entry, now);
+    this.expire(entry, now);
     return Promise.resolve({ touched: true, lastSeenAt: now, indexed });
   }
 
@@ -110,7 +110,7 @@ export class MemorySessionStore extends SessionStore {
       fields: new Map(record.fields),
       expiresAt: 0,
     };
-    this.refresh(entry, now);
+    this.expire(entry, now);
     this.entries.set(publicId, entry);
     this.afterWrite();
     return Promise.resolve({ now, createdAt, lastSeenAt: now, deadline, authenticatedAt });
@@ -137,7 +137,7 @@ export class MemorySessionStore extends SessionStore {
     }
     entry.fields.clear();
     for (const [key, json] of next) entry.fields.set(key, json);
-    this.refresh(entry, now);
+    this.expire(entry, now);
     this.afterWrite();
     return Promise.resolve({ written: true });
   }
@@ -225,6 +225,10 @@ export class MemorySessionStore extends SessionStore {
     return Promise.resolve(this.indexes.take(userId, keep, this.clock()));
   }
 
+  now(): number {
+    return this.clock();
+  }
+
   indexMembers(userId: string): Promise<string[]> {
     return Promise.resolve(this.indexes.members(userId, this.clock()));
   }
@@ -233,13 +237,9 @@ export class MemorySessionStore extends SessionStore {
     return Promise.resolve(this.indexes.has(userId, publicId, this.clock()));
   }
 
-  private refresh(entry: MemoryEntry, now: number): void {
-    entry.lastSeenAt = now;
-    this.expire(entry);
-  }
-
-  /** Stands for the key's TTL: the idle deadline and its grace from the last refresh, never past the deadline. */
-  private expire(entry: MemoryEntry): void {
+  /** Stands for the key's TTL: idle deadline and grace from the last refresh (`refreshedAt`), never past the deadline. */
+  private expire(entry: MemoryEntry, refreshedAt = entry.lastSeenAt): void {
+    entry.lastSeenAt = refreshedAt;
     const idle = idleTimeoutOf(entry.userId, this.options);
     entry.expiresAt = Math.min(entry.lastSeenAt + idle + EXPIRED_GRACE, entry.deadline);
   }

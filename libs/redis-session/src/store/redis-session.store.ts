@@ -244,7 +244,11 @@ export class RedisSessionStore extends SessionStore {
   }
 
   indexMembers(userId: string): Promise<string[]> {
-    return this.indexes.members(userId);
+    return this.indexes.members(userId, this.now());
+  }
+
+  now(): number {
+    return this.clock.nowIfMeasured() ?? Date.now();
   }
 
   indexHas(userId: string, publicId: string): Promise<boolean> {

@@ -58,8 +58,9 @@ export class RedisUserIndexes {
     return (await this.call(SCRIPTS.indexTake.run(this.client, keys, [keep ?? '', this.revocationMarkMs]))) as string[];
   }
 
-  async members(userId: string): Promise<string[]> {
-    return this.call(this.client.zrangebyscore(this.keyOf(userId), `(${Date.now()}`, '+inf'));
+  /** The members whose deadline (their score) is after `now`, the server's time. */
+  async members(userId: string, now: number): Promise<string[]> {
+    return this.call(this.client.zrangebyscore(this.keyOf(userId), `(${now}`, '+inf'));
   }
 
   async has(userId: string, publicId: string): Promise<boolean> {

@@ -61,6 +61,15 @@ export abstract class SessionStore {
   }
 
   /**
+   * The time by which this store judges deadlines, ms since the epoch: the Redis server's clock as
+   * `ServerClock` estimates it (the process's own clock until the first measurement), or the memory
+   * store's clock. Everything outside the store that compares with a stored time (device lists, the
+   * pruning before a login, the socket check, `@RecentLogin()`, the cookie's `Max-Age` against the
+   * absolute deadline) asks here, so an app server whose clock is off judges as its reads do.
+   */
+  abstract now(): number;
+
+  /**
    * Reads a session, judging its deadlines by the store's clock; an expired record is deleted and
    * reported as `expired`. Writes nothing else: refreshing the idle timer is `touch`'s.
    */

@@ -25,7 +25,6 @@ export class SessionRepository {
     private readonly store: SessionStore,
     private readonly options: ResolvedSessionOptions,
     private readonly events: SessionEvents,
-    private readonly clock: () => number,
   ) {}
 
   /**
@@ -34,7 +33,7 @@ export class SessionRepository {
    * events. Costs two round trips whatever the number of other sessions in the store.
    */
   async listForUser(userId: string, options: { current?: string } = {}): Promise<UserSessionSummary[]> {
-    const live = await storeCall(liveSessionsOf(userId, this.store, this.options, this.clock(), this.events));
+    const live = await storeCall(liveSessionsOf(userId, this.store, this.options, this.events));
     return live
       .map(({ publicId, metadata }) => ({
         publicId,
@@ -49,7 +48,7 @@ export class SessionRepository {
 
   /** How many live sessions the user has. */
   async countForUser(userId: string): Promise<number> {
-    return (await storeCall(liveSessionsOf(userId, this.store, this.options, this.clock(), this.events))).length;
+    return (await storeCall(liveSessionsOf(userId, this.store, this.options, this.events))).length;
   }
 
   /**

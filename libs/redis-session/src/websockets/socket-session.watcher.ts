@@ -99,7 +99,9 @@ export class SocketSessionWatcher {
       return;
     }
     if (this.stopped) return;
-    const now = this.sessions.now();
+    // Judged by the store's clock, as reads judge it: an app server whose clock is off must not close
+    // sockets whose sessions its reads would accept.
+    const now = this.store.now();
     const live = new Set(ids.filter((_, i) => this.isLive(found[i], now)));
     for (const [socket, state] of entries) {
       if (this.watched.get(socket) !== state) continue;
