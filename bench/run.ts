@@ -27,7 +27,14 @@ import { request, signInMany } from './lib/http.js';
 import { runLoad } from './lib/load.js';
 import { readOptions, type BenchOptions } from './lib/options.js';
 import { renderProfile, summariseProfile } from './lib/profile-summary.js';
-import { commandOrigins, deltaOf, memoryOf, snapshot, type CommandOrigins } from './lib/redis-stats.js';
+import {
+  commandOrigins,
+  deltaOf,
+  memoryOf,
+  sentPerRequestOf,
+  snapshot,
+  type CommandOrigins,
+} from './lib/redis-stats.js';
 import { RedisServer, redisServerVersion } from '../test/support/redis-server.js';
 import { renderMarkdown, type MachineInfo } from './lib/report.js';
 import { checkTargets, summarise, type MemorySample, type RunSample } from './lib/summary.js';
@@ -81,21 +88,6 @@ async function census(
   return { origins, requests: CENSUS_REQUESTS };
 }
 
-/**
- * Calls of a command that clients sent, per request, out of `calls` per request in a timed run. A command
- * the census saw only from clients counts whole, one seen only inside scripts not at all; one seen both
- * ways (an update script that reads the whole record only when the data grows, beside the request's own
- * read) counts at the rate the census saw clients send it, because how often the script runs it depends on
- * the data, not on the command.
- */
-function sentPerRequestOf(origins: CommandOrigins | undefined, command: string, calls: number): number {
-  const sent = origins?.sent.get(command) ?? 0;
-  const nested = origins?.inScripts.get(command) ?? 0;
-  if (nested === 0) return calls;
-  if (sent === 0) return 0;
-  return Math.min(calls, sent / CENSUS_REQUESTS);
-}
-
 async function measure(
   inspector: Redis,
   proc: ContenderProcess,
@@ -121,7 +113,7 @@ async function measure(
   let sent = 0;
   for (const [command, calls] of delta.calls) {
     callsPerRequest[command] = calls / n;
-    sent += sentPerRequestOf(origins, command, calls / n);
+    sent += sentPerRequestOf(origins, CENSUS_REQUESTS, command, calls / n);
   }
   return {
     round,

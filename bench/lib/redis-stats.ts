@@ -73,6 +73,26 @@ export interface CommandOrigins {
 }
 
 /**
+ * Calls of a command that clients sent, per request, out of `calls` per request in a timed run, given the
+ * census of `requests` requests. A command the census saw only from clients counts whole, one seen only
+ * inside scripts not at all; one seen both ways (an update script that reads the whole record only when
+ * the data grows, beside the request's own read) counts at the rate the census saw clients send it,
+ * because how often a script runs it depends on the data, not on the command.
+ */
+export function sentPerRequestOf(
+  origins: { readonly sent: ReadonlyMap<string, number>; readonly inScripts: ReadonlyMap<string, number> } | undefined,
+  requests: number,
+  command: string,
+  calls: number,
+): number {
+  const sent = origins?.sent.get(command) ?? 0;
+  const nested = origins?.inScripts.get(command) ?? 0;
+  if (nested === 0) return calls;
+  if (sent === 0) return 0;
+  return Math.min(calls, sent / requests);
+}
+
+/**
  * Records which commands clients send and which run inside Lua scripts, through `MONITOR`, while `work`
  * runs. `INFO commandstats` counts both alike; this census tells them apart. MONITOR slows Redis down,
  * so it only ever watches a few sequential requests, never a timed run.
