@@ -10,7 +10,7 @@ import type { HttpClient } from './support/robustness-http.js';
 import { useRobustnessApp } from './support/robustness-app.js';
 import { fillUp, indexMembers, liveRecords, unfill } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
-import { AttackController, StepHooks } from './support/attack-kit.js';
+import { AttackController, useStepHooks } from './support/attack-kit.js';
 import { ADAPTERS } from './support/test-app.js';
 
 /** A typical Nest subscriber: async, awaiting an audit write that fails. */
@@ -29,18 +29,15 @@ class AsyncThrowingSubscriber {
 describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
   describe('Redis out of memory between create and index-add (grace 5 s)', () => {
     const app = useRobustnessApp(adapter, { controllers: [RotationController, AttackController] });
-    let hooks: StepHooks;
+    const hooks = useStepHooks(app);
     let http: HttpClient;
 
     beforeAll(() => {
       http = app.http;
-      hooks = new StepHooks(app.app);
     });
 
     afterEach(async () => {
-      hooks.reset();
       await unfill(app.inspector);
-      await app.inspector.flushall();
     });
 
     it('Redis filling up between create and index-add: index-add still runs whole (a script that wrote first may finish), and sign out everywhere ends it', async () => {
@@ -100,16 +97,7 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
 
   describe('touchAfter 0: a request with the old cookie between create and index-add of a regenerate', () => {
     const app = useRobustnessApp(adapter, { controllers: [RotationController], module: { touchAfter: 0 } });
-    let hooks: StepHooks;
-
-    beforeAll(() => {
-      hooks = new StepHooks(app.app);
-    });
-
-    afterEach(async () => {
-      hooks.reset();
-      await app.inspector.flushall();
-    });
+    const hooks = useStepHooks(app);
 
     it('a write whose read was refreshed only after a regenerate retired it follows the session, and sets no cookie over the browser’s', async () => {
       const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u6' } }));
@@ -170,16 +158,7 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
 
   describe('Redis stopped (SIGSTOP) between create and index-add', () => {
     const app = useRobustnessApp(adapter, { controllers: [RotationController], module: { commandTimeout: 300 } });
-    let hooks: StepHooks;
-
-    beforeAll(() => {
-      hooks = new StepHooks(app.app);
-    });
-
-    afterEach(async () => {
-      hooks.reset();
-      await app.inspector.flushall();
-    });
+    const hooks = useStepHooks(app);
 
     it('the regenerate gets 503; "sign out everywhere" afterwards still ends whatever the old cookie reaches', async () => {
       const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u6' } }));

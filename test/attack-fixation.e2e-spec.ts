@@ -8,7 +8,7 @@ import type { HttpClient } from './support/robustness-http.js';
 import { useRobustnessApp } from './support/robustness-app.js';
 import { indexMembers, liveRecords } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
-import { AttackController, StepHooks } from './support/attack-kit.js';
+import { AttackController, useStepHooks } from './support/attack-kit.js';
 import { ADAPTERS } from './support/test-app.js';
 
 describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (adapter) => {
@@ -74,16 +74,7 @@ describe.each(ADAPTERS)('attack: fixation, TTLs and the per-user limit on %s', (
       controllers: [RotationController],
       module: { maxSessionsPerUser: 1, onSessionLimit: 'evict-oldest' },
     });
-    let hooks: StepHooks;
-
-    beforeAll(() => {
-      hooks = new StepHooks(app.app);
-    });
-
-    beforeEach(async () => {
-      hooks.reset();
-      await app.inspector.flushall();
-    });
+    const hooks = useStepHooks(app);
 
     it.each([
       ['after retire', 'create', 'before'],

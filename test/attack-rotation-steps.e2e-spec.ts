@@ -8,7 +8,7 @@ import type { HttpClient, Reply } from './support/robustness-http.js';
 import { useRobustnessApp, type RobustnessApp } from './support/robustness-app.js';
 import { indexMembers, liveRecords } from './support/robustness-redis.js';
 import { RotationController } from './support/rotation.controller.js';
-import { AttackController, StepHooks } from './support/attack-kit.js';
+import { AttackController, useStepHooks } from './support/attack-kit.js';
 import { ADAPTERS } from './support/test-app.js';
 
 type Step = 'after retire' | 'after create' | 'after index-add';
@@ -33,17 +33,11 @@ for (const grace of [5_000, 0]) {
       controllers: [RotationController, AttackController],
       module: { rotationGracePeriod: grace },
     });
+    const hooks = useStepHooks(app);
     let http: HttpClient;
-    let hooks: StepHooks;
 
     beforeAll(() => {
       http = app.http;
-      hooks = new StepHooks(app.app);
-    });
-
-    beforeEach(async () => {
-      hooks.reset();
-      await app.inspector.flushall();
     });
 
     async function login(userId: string, cookie?: string): Promise<string> {

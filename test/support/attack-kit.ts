@@ -105,14 +105,19 @@ interface Armed {
 export class StepHooks {
   private readonly armed = new Map<RepoMethod, Armed[]>();
   private readonly patched = new Set<RepoMethod>();
-  private readonly repo: SessionStore;
+  private readonly appOf: () => INestApplication;
 
-  constructor(app: INestApplication) {
-    this.repo = app.get(SessionStore);
+  /** `app` may be given as a function, for a describe block whose app starts later (see `useStepHooks`). */
+  constructor(app: INestApplication | (() => INestApplication)) {
+    this.appOf = typeof app === 'function' ? app : () => app;
   }
 
   get repository(): SessionStore {
     return this.repo;
+  }
+
+  private get repo(): SessionStore {
+    return this.appOf().get(SessionStore);
   }
 
   pause(
@@ -175,6 +180,19 @@ export class StepHooks {
       return result;
     };
   }
+}
+
+/**
+ * Step hooks on a describe block's robustness app, with that block's set-up: before each test every pause
+ * is dropped and Redis is flushed, so a test starts with nothing armed and nothing stored.
+ */
+export function useStepHooks(app: RobustnessApp): StepHooks {
+  const hooks = new StepHooks(() => app.app);
+  beforeEach(async () => {
+    hooks.reset();
+    await app.inspector.flushall();
+  });
+  return hooks;
 }
 
 /** An app for the attack suites on either store; `flush()` empties the store between tests. */
