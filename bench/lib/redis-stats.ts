@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startMonitor } from '../../test/support/redis-server.js';
 
 /** What Redis says about itself at one moment: calls per command, network bytes, CPU seconds. */
 export interface RedisSnapshot {
@@ -100,10 +101,9 @@ export function sentPerRequestOf(
 export async function commandOrigins(inspector: Redis, work: () => Promise<void>): Promise<CommandOrigins> {
   const sent = new Map<string, number>();
   const inScripts = new Map<string, number>();
-  const monitor = await inspector.monitor();
   const marker = `bench-census-${randomUUID()}`;
   let markerSeen = false;
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+  const monitor = await startMonitor(inspector, (args, source) => {
     const name = String(args[0]).toLowerCase();
     if (name === 'echo' && args[1] === marker) {
       markerSeen = true;

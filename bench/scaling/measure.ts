@@ -18,7 +18,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import { describeUserAgent, RedisSessionModule } from 'nest-redis-session';
 import type { SessionStore } from '../../libs/redis-session/src/store/session-store.js';
-import { RedisServer } from '../../test/support/redis-server.js';
+import { RedisServer, startMonitor } from '../../test/support/redis-server.js';
 
 const run = promisify(execFile);
 const SESSIONS = Number(process.env.SCALING_SESSIONS ?? 20_000);
@@ -151,9 +151,8 @@ async function main(): Promise<void> {
       );
     }
     const monitorBase = redis.client();
-    const monitor = await monitorBase.monitor();
     const seen: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    const monitor = await startMonitor(monitorBase, (args, source) => {
       if (source !== 'lua') seen.push(args);
     });
     await sessions.load(idOf(1));

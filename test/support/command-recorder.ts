@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { startMonitor } from './redis-server.js';
 
 /** One command a client sent to Redis, as `MONITOR` reports it. */
 export interface RecordedCommand {
@@ -22,12 +23,10 @@ export class CommandRecorder {
   /** Starts recording on the server `inspector` is connected to. */
   static async start(inspector: Redis): Promise<CommandRecorder> {
     const recorder = new CommandRecorder(inspector);
-    const monitor = await inspector.monitor();
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    recorder.monitor = await startMonitor(inspector, (args, source) => {
       if (source === 'lua' || String(args[0]).toLowerCase() === 'time') return;
       recorder.commands.push({ name: String(args[0]).toLowerCase(), args: args.slice(1) });
     });
-    recorder.monitor = monitor;
     return recorder;
   }
 

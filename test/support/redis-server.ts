@@ -195,3 +195,31 @@ export class RedisServer {
     await this.launch();
   }
 }
+
+/**
+ * A `MONITOR` connection to the server `client` talks to, monitoring when this resolves; `onCommand` gets
+ * every command it reports. Unlike ioredis's own `monitor()`, it cannot fail because another client ran a
+ * command while MONITOR was starting: ioredis switches to monitoring only a turn after MONITOR's `OK`, so a
+ * line that arrives in the same packet reads to it as a reply to nothing ("Command queue state error").
+ * Here that error is dropped, and with it that one line, from before monitoring began.
+ */
+export async function startMonitor(client: Redis, onCommand: (args: string[], source: string) => void): Promise<Redis> {
+  const monitor = client.duplicate({ monitor: true, lazyConnect: true });
+  monitor.on('error', () => undefined);
+  monitor.on('monitor', (_time: string, args: string[], source: string) => onCommand(args, source));
+  const monitoring = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('MONITOR did not start within 5 s')), 5_000);
+    monitor.once('monitoring', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  try {
+    await monitor.connect();
+    await monitoring;
+  } catch (error) {
+    monitor.disconnect();
+    throw error;
+  }
+  return monitor;
+}

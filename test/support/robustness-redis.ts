@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { startMonitor } from './redis-server.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,24 +11,18 @@ import { join } from 'node:path';
  */
 export class MonitorCapture {
   readonly lines: string[] = [];
-  private constructor(
-    private readonly client: Redis,
-    private readonly monitor: Redis,
-  ) {}
+  private monitor: Redis | undefined;
+  private constructor(private readonly client: Redis) {}
 
   /** Starts on the server `client` is connected to; `stop()` closes both connections. */
   static async start(client: Redis): Promise<MonitorCapture> {
-    const monitor = await client.monitor();
-    monitor.on('error', () => undefined);
-    const capture = new MonitorCapture(client, monitor);
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      capture.lines.push(`${source} ${args.join(' ')}`);
-    });
+    const capture = new MonitorCapture(client);
+    capture.monitor = await startMonitor(client, (args, source) => capture.lines.push(`${source} ${args.join(' ')}`));
     return capture;
   }
 
   stop(): void {
-    this.monitor.disconnect();
+    this.monitor?.disconnect();
     this.client.disconnect();
   }
 }
