@@ -21,7 +21,7 @@ function sources(): Array<{ name: string; text: string }> {
 /** Commands a source sends: from Lua (`redis.call('X'`, and the prelude's helpers) and from ioredis calls. */
 function commandsSent(text: string): string[] {
   const found: string[] = [];
-  for (const [, name] of text.matchAll(/(?:redis\.p?call|readRecord|writeUnlessOutOfMemory)\('([A-Z]+)'/g))
+  for (const [, name] of text.matchAll(/(?:redis\.p?call|readRecord|writeUnlessOutOfMemory|callChunked)\('([A-Z]+)'/g))
     found.push(name!);
   for (const [, name] of text.matchAll(/\b(?:client|server|host)\.call\('([A-Z]+)'/g)) found.push(name!);
   for (const [, name, sub] of text.matchAll(

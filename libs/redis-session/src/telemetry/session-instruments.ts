@@ -127,7 +127,7 @@ export class SessionInstruments {
     this.touches = meter.createCounter('session.touches', {
       description:
         'Idle-timer refreshes (every touchAfter), by whether they happened (touched: false: refused or gone)',
-      unit: '{load}',
+      unit: '{touch}',
     });
     this.bytesWritten = meter.createHistogram('session.bytes_written', {
       description: 'Serialized bytes (data keys and JSON values) per session create or update',

@@ -14,14 +14,7 @@
 -- Returns  0 when the key already exists or the deadline has passed (nothing written)
 --          | { now, createdAt, deadline, authenticatedAt or -1 }
 -- Invariant: the key is written once with every library field and a TTL no later than the deadline.
--- unpack() is limited to a few thousand values: write in slices.
-local function callChunked(command, key, list, first, last)
-  local step = 1000
-  for i = first, last, step do
-    redis.call(command, key, unpack(list, i, math.min(i + step - 1, last)))
-  end
-end
-
+-- Writes in slices (callChunked, in the prelude): unpack() takes only a few thousand values.
 local key = KEYS[1]
 if redis.call('EXISTS', key) == 1 then return 0 end
 

@@ -25,3 +25,11 @@ local function writeUnlessOutOfMemory(command, key, ...)
   return true
 end
 
+-- Runs `command key <list[first..last]>` in slices of 1,000 values: Lua's unpack() takes only a few
+-- thousand, and a record may have tens of thousands of keys.
+local function callChunked(command, key, list, first, last)
+  local step = 1000
+  for i = first, last, step do
+    redis.call(command, key, unpack(list, i, math.min(i + step - 1, last)))
+  end
+end

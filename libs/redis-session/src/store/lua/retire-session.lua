@@ -56,10 +56,7 @@ end
 -- memory) the record is still whole and the rotation fails with nothing changed.
 local written = redis.pcall('HSET', key, unpack(tombstone))
 if type(written) == 'table' and written['err'] then return redis.error_reply(written['err']) end
--- unpack() is limited to a few thousand values: delete in slices.
-for i = 1, #names, 1000 do
-  redis.call('HDEL', key, unpack(names, i, math.min(i + 999, #names)))
-end
+callChunked('HDEL', key, names, 1, #names)
 redis.call('PEXPIREAT', key, math.min(now + tonumber(ARGV[3]), deadline))
 
 local reply = { 1 }

@@ -20,14 +20,7 @@
 -- stored record whatever other requests wrote meanwhile (S44): a write that makes the data larger is
 -- refused when the result would pass the limit; a write that does not grow it always goes through, so a
 -- session over the limit (the limit was lowered) can always be brought back under it.
--- unpack() is limited to a few thousand values: write in slices.
-local function callChunked(command, key, list, first, last)
-  local step = 1000
-  for i = first, last, step do
-    redis.call(command, key, unpack(list, i, math.min(i + step - 1, last)))
-  end
-end
-
+-- Writes in slices (callChunked, in the prelude): unpack() takes only a few thousand values.
 local key = KEYS[1]
 -- No TYPE first: HMGET answers WRONGTYPE for another type (readRecord gives nil), only nils for a missing key.
 local meta = readRecord('HMGET', key, '#s', '#d', '#f', '#u', '#o', '#n', '#g')
