@@ -119,6 +119,40 @@ describe.each(ADAPTERS)('attack: faults during rotations on %s', (adapter) => {
       expect(await liveRecords(app.inspector)).toHaveLength(1);
     });
 
+    it('a read whose index check comes after a regenerate swapped the member deletes no tombstone and sets no cookie over the new one', async () => {
+      const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u7' } }));
+      // The refresh (touch script) and the index check (ZSCORE) are two commands: hold the check until the
+      // same browser's regenerate has retired the record and swapped its index member.
+      type Score = (userId: string, publicId: string) => Promise<string | null>;
+      const indexes = (hooks.repository as unknown as { indexes: { score: Score } }).indexes;
+      const original = indexes.score.bind(indexes);
+      let arrived!: () => void;
+      const arrival = new Promise<void>((resolve) => (arrived = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      indexes.score = async (userId, publicId) => {
+        indexes.score = original;
+        arrived();
+        await released;
+        return original(userId, publicId);
+      };
+      const writing = app.http.post('/set/late', { cookie, json: { value: 1 } });
+      await arrival;
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the touch script, sent with it, has run
+      const regenerated = await app.http.post('/regenerate', { cookie });
+      expect(regenerated.status).toBe(201);
+      const fresh = sessionCookieOf(regenerated);
+      release();
+      const write = await writing;
+      expect({
+        write: write.status,
+        writeSetsCookie: setCookieFor(write) !== undefined,
+        oldCookie: (await app.http.get('/private', { cookie })).status,
+        freshCookie: (await app.http.get('/private', { cookie: fresh })).status,
+        records: (await liveRecords(app.inspector)).length,
+      }).toEqual({ write: 201, writeSetsCookie: false, oldCookie: 200, freshCookie: 200, records: 1 });
+    });
+
     it('a parallel read with the old cookie neither is refused nor deletes the new session', async () => {
       const cookie = sessionCookieOf(await app.http.post('/login', { json: { userId: 'u4' } }));
       await new Promise((resolve) => setTimeout(resolve, 5));

@@ -207,12 +207,10 @@ export async function startMonitor(client: Redis, onCommand: (args: string[], so
   const monitor = client.duplicate({ monitor: true, lazyConnect: true });
   monitor.on('error', () => undefined);
   monitor.on('monitor', (_time: string, args: string[], source: string) => onCommand(args, source));
+  let timer: NodeJS.Timeout | undefined;
   const monitoring = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('MONITOR did not start within 5 s')), 5_000);
-    monitor.once('monitoring', () => {
-      clearTimeout(timer);
-      resolve();
-    });
+    timer = setTimeout(() => reject(new Error('MONITOR did not start within 5 s')), 5_000);
+    monitor.once('monitoring', () => resolve());
   });
   try {
     await monitor.connect();
@@ -220,6 +218,9 @@ export async function startMonitor(client: Redis, onCommand: (args: string[], so
   } catch (error) {
     monitor.disconnect();
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
+  // A monitor that dies later is noticed by its users: they wait for a marker command that never comes.
   return monitor;
 }

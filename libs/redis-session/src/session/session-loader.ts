@@ -85,7 +85,14 @@ export async function loadSession(
       // A forwarded request is not refused: it may be looking at a rotation's new session before the
       // rotation has indexed it, and the holder of the new cookie gets the check at its own next refresh.
       if (touch.indexed === false && !forwarded) {
-        await storeCall(store.delete(loadedId));
+        // The refresh and the index check are two commands: a login or regenerate may have retired the
+        // record and swapped its index member between them. `end` never deletes a rotation's tombstone,
+        // and says where the session went; then read again, as above.
+        const ended = await storeCall(store.end(loadedId));
+        if (typeof ended === 'object') {
+          if (!reread) return loadSession(runtime, cookie, true);
+          return empty('moved', rejected(runtime, 'rotated', loadedId));
+        }
         return empty(mode, rejected(runtime, 'not-indexed', loadedId, record.userId));
       }
       if (touch.touched) lastSeenAt = touch.lastSeenAt;

@@ -90,9 +90,8 @@ export class RedisSessionStore extends SessionStore {
   }
 
   /**
-   * Reads a session with a plain `HGETALL` (one round trip, the cheapest read Redis has) and judges its
-   * deadlines here, by the server's clock (`ServerClock`), as the scripts judge them by `TIME`; an expired
-   * record is deleted.
+   * Reads a session with a plain `HGETALL` (one round trip) and judges its deadlines here, by the server's
+   * clock (`ServerClock`), as the scripts judge them by `TIME`; an expired record is deleted.
    */
   async load(publicId: string): Promise<LoadResult> {
     const key = this.keyOf(publicId);
@@ -132,6 +131,7 @@ export class RedisSessionStore extends SessionStore {
 
   /** Runs create-session.lua: writes the record only where no key exists. */
   async create(publicId: string, record: NewSessionRecord): Promise<WrittenTimes | undefined> {
+    await this.clock.measured(); // its cookie's Max-Age is counted on the estimate, against the deadline set here
     const args = createArgs(record, this.options);
     const key = this.keyOf(publicId);
     const signedIn = record.userId !== undefined;
@@ -153,6 +153,7 @@ export class RedisSessionStore extends SessionStore {
     record: NewSessionRecord & { readonly userId: string },
     index: Omit<IndexAddOptions, 'authenticatedAt'>,
   ): Promise<SignedInCreation> {
+    await this.clock.measured(); // as in create
     if (isClusterClient(this.client)) return super.createSignedIn(publicId, record, index);
     const key = this.keyOf(publicId);
     const keys = [key, ...this.indexes.keysOf(record.userId)];
@@ -243,7 +244,8 @@ export class RedisSessionStore extends SessionStore {
     return this.indexes.take(userId, keep);
   }
 
-  indexMembers(userId: string): Promise<string[]> {
+  async indexMembers(userId: string): Promise<string[]> {
+    await this.clock.measured();
     return this.indexes.members(userId, this.now());
   }
 

@@ -30,9 +30,17 @@ export class ServerClock {
   nowIfMeasured(): number | undefined {
     const now = Date.now();
     const age = now - this.syncedAt;
-    if (age === Number.POSITIVE_INFINITY) return undefined;
     if (age > RESYNC_MS) void this.sync();
-    return now + this.offset;
+    // Never measured (startup's measurement failed): the sync just started catches up for the next caller.
+    return age === Number.POSITIVE_INFINITY ? undefined : now + this.offset;
+  }
+
+  /**
+   * Resolves once the clock has been measured, at once when it has been: for a write whose times the
+   * process then compares with its estimate (a new cookie's `Max-Age` against the deadline the script set).
+   */
+  measured(): Promise<void> | undefined {
+    return this.nowIfMeasured() === undefined ? this.sync() : undefined;
   }
 
   /** Measures the offset (once at a time). A failure keeps the last estimate: the next read retries. */

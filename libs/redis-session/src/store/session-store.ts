@@ -114,7 +114,10 @@ export abstract class SessionStore {
    */
   abstract update(publicId: string, changes: FieldChanges): Promise<UpdateResult>;
 
-  /** Deletes a record. Resolves whether one existed. */
+  /**
+   * Deletes a record this request wrote moments ago (a sign-in its index refused). Resolves whether one
+   * existed. Not for a record that may have become a rotation's tombstone meanwhile: `end` spares those.
+   */
   abstract delete(publicId: string): Promise<boolean>;
 
   /**
