@@ -16,6 +16,9 @@ import { freshState, isStored, withNewId, type SessionState } from './session-st
 import type { LoginOptions } from './session.interface.js';
 import { TrackedData } from './tracked-data.js';
 
+/** Half of a UTF-16 surrogate pair on its own: Redis and SHA-256 see it as U+FFFD, so two such IDs would meet. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * Everything one request knows about its session, and the one place its session API is answered: the
  * cookie (`SessionCookie`), the record's state (`SessionState`), the data (`TrackedData`), and why the cookie
@@ -107,8 +110,10 @@ export class SessionContext {
 
   /** See `SessionApi.login`. */
   async login(userId: string, data?: object, options: LoginOptions = {}): Promise<void> {
-    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
-      throw new TypeError('login(userId): userId must be a non-empty string of at most 256 characters');
+    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256 || LONE_SURROGATE.test(userId)) {
+      throw new TypeError(
+        'login(userId): userId must be a non-empty string of at most 256 characters, with no lone surrogates',
+      );
     }
     this.ensureCurrentHolder();
     if (data !== undefined) this.tracked.assign(data);

@@ -188,7 +188,7 @@ export class MemorySessionStore extends SessionStore {
 
   deleteOwned(publicId: string, userId: string): Promise<DeleteOwnedResult> {
     const now = this.clock();
-    const forward = this.tombstones.forwardOf(publicId, now);
+    const forward = this.tombstones.revokedFrom(publicId, userId, now);
     if (forward !== undefined) {
       const sameUser = forward.formerUserId === userId && forward.userId === userId;
       return Promise.resolve(sameUser ? { deleted: false, movedTo: forward.to } : { deleted: false });

@@ -56,6 +56,16 @@ export class MemoryTombstones<R> {
     return tombstone.retired;
   }
 
+  /**
+   * `forwardOf` for a revoke or eviction of `userId`'s session: a tombstone that session left is deleted
+   * too, as delete-owned-session.lua deletes it, so a rotation refused after this cannot `restore` it.
+   */
+  revokedFrom(publicId: string, userId: string, now: number): SessionForward | undefined {
+    const forward = this.forwardOf(publicId, now);
+    if (forward?.formerUserId === userId) this.tombstones.delete(publicId);
+    return forward;
+  }
+
   /** Drops every tombstone that has expired. */
   sweep(now: number): void {
     this.tombstones.sweep(now);

@@ -46,7 +46,7 @@ export class MemoryUserIndexes {
     const evicted: string[] = [];
     if (options.limit > 0 && !index.members.has(publicId)) {
       const excess = index.members.size - options.limit + 1;
-      if (excess > 0) {
+      if (excess > 0 && !(options.policy === 'reject' && options.replaces !== undefined)) {
         if (options.policy === 'reject') return { added: false, members: [...index.members.keys()] };
         const oldest = [...index.members].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, excess);
         for (const [member] of oldest) {
@@ -58,6 +58,9 @@ export class MemoryUserIndexes {
     index.members.set(publicId, deadline);
     index.expiresAt = Math.max(...index.members.values());
     this.indexes.set(userIndexIdOf(userId), index);
+    // As index-add.lua: the spared session lives on under its new ID, and the mark spares that one now.
+    if (revoked !== undefined && sparedRotation)
+      this.revocations.set(userIndexIdOf(userId), { ...revoked, kept: publicId });
     return { added: true, evicted };
   }
 

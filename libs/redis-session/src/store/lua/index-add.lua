@@ -28,9 +28,13 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 -- "<time> <kept member>": the moment of the last "sign out everywhere", and the one session it spared.
 local revoked = redis.call('GET', KEYS[2])
+local sparedAt
 if revoked then
   local at, kept = string.match(revoked, '^(%d+) ?(.*)$')
-  if tonumber(ARGV[6]) <= tonumber(at) and (ARGV[5] == '' or ARGV[5] ~= kept) then return { 3 } end
+  if tonumber(ARGV[6]) <= tonumber(at) then
+    if ARGV[5] == '' or ARGV[5] ~= kept then return { 3 } end
+    sparedAt = at
+  end
 end
 
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
@@ -43,13 +47,16 @@ local reply = { 1 }
 if limit > 0 and not redis.call('ZSCORE', key, member) then
   local excess = redis.call('ZCARD', key) - limit + 1
   if excess > 0 then
-    if ARGV[4] == 'reject' then
+    -- A same-user rotation swaps its own member and adds none: never refused (it would be undone with
+    -- its member already gone), only trimmed under 'evict-oldest' when a lowered limit left too many.
+    if ARGV[4] == 'reject' and ARGV[5] == '' then
       local members = redis.call('ZRANGE', key, 0, -1)
       reply = { 0 }
       for i = 1, #members do reply[i + 1] = members[i] end
       return reply
     end
-    local popped = redis.call('ZPOPMIN', key, excess)
+    if ARGV[4] == 'reject' then excess = 0 end
+    local popped = excess > 0 and redis.call('ZPOPMIN', key, excess) or {}
     for i = 1, #popped, 2 do reply[#reply + 1] = popped[i] end
   end
 end
@@ -57,4 +64,6 @@ end
 redis.call('ZADD', key, ARGV[2], member)
 local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', key, last[2])
+-- The session the mark spared lives on under its new ID: the mark spares that one now.
+if sparedAt then redis.call('SET', KEYS[2], sparedAt .. ' ' .. member, 'KEEPTTL') end
 return reply
