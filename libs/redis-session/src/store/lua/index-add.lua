@@ -12,14 +12,15 @@
 --          index at or after it, so a login whose record was written before that moment never survives it
 -- Returns  { 1, evicted member, ... } when added (the caller deletes the evicted sessions' records)
 --          | { 0, member, ... } when refused under 'reject' (the current members; the caller, which pruned
---            gone members before the rotation, undoes it)
+--            gone members before the rotation, undoes it); never for a same-user rotation, which adds none
 --          | { 2 } when the replaced member is gone (the caller deletes the new record: fail closed)
 --          | { 3 } when "sign out everywhere" ran after this session's login (the caller deletes it)
 -- Called by RedisSessionStore.indexAdd, the last step of a login or regenerate.
 -- Invariants: members past their deadline are dropped; the key lives at least as long as its
--- longest-lived member; after this step the index never holds more than the limit. Records are written
--- before they are indexed, so every member has had a record. A same-user rotation swaps the old member
--- for the new one atomically, so the index never lists both or neither.
+-- longest-lived member; after a new member is added the index holds no more than the limit. Records are
+-- written before they are indexed, so every member has had a record. A same-user rotation swaps the old
+-- member for the new one atomically, so the index never lists both or neither; when the old one is the
+-- session the revocation mark spared, the mark then spares the new one (its time and TTL unchanged).
 local key = KEYS[1]
 local member = ARGV[1]
 local limit = tonumber(ARGV[3])
