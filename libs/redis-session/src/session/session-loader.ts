@@ -73,26 +73,20 @@ export async function loadSession(
     const touchAfter = record.userId === undefined ? options.anonymousTouchAfter : options.touchAfter;
     if (record.now - record.lastSeenAt >= touchAfter) {
       // Refreshed only once the record proved to be a session: one the library cannot read is never written.
+      // A login or regenerate retired the record since it was read: read again, so this request meets the
+      // tombstone as any later one does (followed or not); never a fresh session, whose cookie would
+      // overwrite the one the rotation just issued.
+      const readAgain = (): Promise<LoadedSession> | LoadedSession =>
+        reread ? empty('moved', rejected(runtime, 'rotated', loadedId)) : loadSession(runtime, cookie, true);
       const touch = await storeCall(store.touch(loadedId, record.userId));
-      if (!touch.touched && touch.moved) {
-        // A login or regenerate retired the record since it was read: read again, so this request meets
-        // the tombstone as any later one does (followed or not); never a fresh session, whose cookie would
-        // overwrite the one the rotation just issued.
-        if (!reread) return loadSession(runtime, cookie, true);
-        return empty('moved', rejected(runtime, 'rotated', loadedId));
-      }
+      if (!touch.touched && touch.moved) return readAgain();
       if (!touch.touched && touch.gone) return empty(mode, rejected(runtime, 'unknown', loadedId));
       // A forwarded request is not refused: it may be looking at a rotation's new session before the
       // rotation has indexed it, and the holder of the new cookie gets the check at its own next refresh.
       if (touch.indexed === false && !forwarded) {
-        // The refresh and the index check are two commands: a login or regenerate may have retired the
-        // record and swapped its index member between them. `end` never deletes a rotation's tombstone,
-        // and says where the session went; then read again, as above.
-        const ended = await storeCall(store.end(loadedId));
-        if (typeof ended === 'object') {
-          if (!reread) return loadSession(runtime, cookie, true);
-          return empty('moved', rejected(runtime, 'rotated', loadedId));
-        }
+        // The refresh and the index check are two commands: a rotation may have retired the record and
+        // swapped its index member between them. `end` never deletes a rotation's tombstone, and says so.
+        if (typeof (await storeCall(store.end(loadedId))) === 'object') return readAgain();
         return empty(mode, rejected(runtime, 'not-indexed', loadedId, record.userId));
       }
       if (touch.touched) lastSeenAt = touch.lastSeenAt;

@@ -46,13 +46,15 @@ export class MemoryUserIndexes {
     const evicted: string[] = [];
     if (options.limit > 0 && !index.members.has(publicId)) {
       const excess = index.members.size - options.limit + 1;
-      if (excess > 0 && !(options.policy === 'reject' && options.replaces !== undefined)) {
-        if (options.policy === 'reject') return { added: false, members: [...index.members.keys()] };
+      if (excess > 0 && options.policy !== 'reject') {
         const oldest = [...index.members].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, excess);
         for (const [member] of oldest) {
           index.members.delete(member);
           evicted.push(member);
         }
+      } else if (excess > 0 && options.replaces === undefined) {
+        // As index-add.lua: under 'reject' only a login that adds a member is refused.
+        return { added: false, members: [...index.members.keys()] };
       }
     }
     index.members.set(publicId, deadline);

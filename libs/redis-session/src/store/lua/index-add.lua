@@ -47,18 +47,16 @@ end
 local reply = { 1 }
 if limit > 0 and not redis.call('ZSCORE', key, member) then
   local excess = redis.call('ZCARD', key) - limit + 1
-  if excess > 0 then
-    -- A same-user rotation swaps its own member and adds none: never refused (it would be undone with
-    -- its member already gone), only trimmed under 'evict-oldest' when a lowered limit left too many.
-    if ARGV[4] == 'reject' and ARGV[5] == '' then
-      local members = redis.call('ZRANGE', key, 0, -1)
-      reply = { 0 }
-      for i = 1, #members do reply[i + 1] = members[i] end
-      return reply
-    end
-    if ARGV[4] == 'reject' then excess = 0 end
-    local popped = excess > 0 and redis.call('ZPOPMIN', key, excess) or {}
+  if excess > 0 and ARGV[4] ~= 'reject' then
+    local popped = redis.call('ZPOPMIN', key, excess)
     for i = 1, #popped, 2 do reply[#reply + 1] = popped[i] end
+  elseif excess > 0 and ARGV[5] == '' then
+    -- Under 'reject' only a login that adds a member is refused. A same-user rotation swaps its own and
+    -- adds none: refusing it now, with its old member already swapped out, would leave it unindexed.
+    local members = redis.call('ZRANGE', key, 0, -1)
+    reply = { 0 }
+    for i = 1, #members do reply[i + 1] = members[i] end
+    return reply
   end
 end
 
